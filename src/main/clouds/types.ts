@@ -1,0 +1,91 @@
+/**
+ * What every cloud adapter implements. Kept as small as the Go provision package's
+ * Provision/Status/Delete interface, with what it lacked: cancellation (every call takes an
+ * AbortSignal), one list-by-tag call per scope, a normalized state next to the raw one, and
+ * multi-step create/teardown that returns after each quick step instead of waiting for the
+ * cloud inside the call.
+ */
+import type { Catalog, CloudInfo, HostLocator, HostState, TunnelSettings } from '../../shared/domain'
+
+/** The static description of a cloud: drives the renderer's forms and the README table. */
+export type CloudManifest = CloudInfo
+
+/** What an adapter needs to talk to one account. Never logged, never sent to the renderer. */
+export interface CloudContext {
+  accountId: string
+  /** Credential values from the keychain, keyed by the manifest's credential field keys. */
+  credentials: Readonly<Record<string, string>>
+  /** API base URL: the manifest default unless the account overrides it (tests point it at a fake). */
+  endpoint: string
+}
+
+/** Tags every Exitdesk host carries, so one list call finds them all and each one finds itself. */
+export interface HostTags {
+  /** Shared by every host this app creates, e.g. "exitdesk". */
+  app: string
+  /** Unique to one host, e.g. "exitdesk-host-<id>": lets a lost create be found instead of repeated. */
+  host: string
+}
+
+export interface ProvisionSpec {
+  hostId: string
+  name: string
+  region: string
+  plan: string
+  /** The cloud-init script, plain text; adapters encode it as their API wants. */
+  userData: string
+  tunnel: TunnelSettings
+  tags: HostTags
+}
+
+/** One instance as the cloud reports it right now. */
+export interface Observation {
+  instanceId: string
+  name: string
+  region: string
+  plan?: string
+  state: HostState
+  rawStatus: string
+  ipv4?: string
+  ipv6?: string
+  createdAt?: string
+  /** Every tag/label on the instance, as the cloud reports them. */
+  tags: string[]
+}
+
+/**
+ * The result of one quick step of a multi-step create or teardown. The host service records
+ * `locator` and `progress` atomically before it calls again, so a restart resumes where it was.
+ */
+export interface StepResult {
+  done: boolean
+  locator: HostLocator
+  /** Adapter-defined marker of how far the work got, handed back on the next call. */
+  progress?: string
+  /** When not done: what the next call waits for, in words (shown in the table). */
+  waitingFor?: string
+}
+
+export interface Provisioner {
+  readonly manifest: CloudManifest
+  /** A cheap authenticated call proving the credential works; returns the account's name or email. */
+  verify(ctx: CloudContext, signal: AbortSignal): Promise<{ accountName: string }>
+  /** Regions and plans read live from the provider, each plan with its monthly price. */
+  catalog(ctx: CloudContext, signal: AbortSignal): Promise<Catalog>
+  /**
+   * Advances creation by one quick step. `locator` starts as `{ region, attached: [] }`; the
+   * step that creates the instance sets `locator.instanceId` and returns `done: true`.
+   */
+  provision(ctx: CloudContext, spec: ProvisionSpec, locator: HostLocator, progress: string | undefined, signal: AbortSignal): Promise<StepResult>
+  /** The instance's current state; `null` when the cloud no longer knows it (404). */
+  status(ctx: CloudContext, locator: HostLocator, signal: AbortSignal): Promise<Observation | null>
+  /**
+   * Advances teardown by one quick step: delete the instance, then (on later calls, once the
+   * cloud says it is gone) everything in `locator.attached`. Idempotent: a 404 counts as done.
+   */
+  delete(ctx: CloudContext, locator: HostLocator, progress: string | undefined, signal: AbortSignal): Promise<StepResult>
+  /** The list scopes that cover these hosts: `["account"]` for account-wide clouds, regions for EC2 ... */
+  listScopes(locators: HostLocator[]): string[]
+  /** Every instance carrying `tag` in one scope, following pagination. */
+  listByTag(ctx: CloudContext, scope: string, tag: string, signal: AbortSignal): Promise<Observation[]>
+}

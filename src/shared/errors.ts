@@ -1,0 +1,70 @@
+/**
+ * Errors cross the process boundary as data, never as thrown objects: Electron would turn a
+ * thrown error into "Error invoking remote method ..." (the Podman Desktop lesson).
+ */
+
+export const ERROR_CODES = [
+  'invalid-input',
+  'unauthorized',
+  'forbidden',
+  'not-found',
+  'conflict',
+  'unprocessable',
+  'rate-limited',
+  'provider-unavailable',
+  'timeout',
+  'network',
+  'keyring-unavailable',
+  'unknown-channel',
+  'forbidden-sender',
+  'internal',
+] as const
+export type ErrorCode = (typeof ERROR_CODES)[number]
+
+export interface AppErrorInfo {
+  code: ErrorCode
+  /** A plain sentence for the user. */
+  message: string
+  /** The provider's own words, when a cloud answered. */
+  providerMessage?: string
+  /** True when the same request may succeed if tried again later. */
+  retryable: boolean
+  /** For invalid-input: the dotted path of the field at fault, e.g. "tunnel.domains.0". */
+  field?: string
+  /** For rate-limited: seconds the provider asked us to wait. */
+  retryAfterSeconds?: number
+}
+
+export type Envelope<T> = { ok: true; data: T } | { ok: false; error: AppErrorInfo }
+
+/** An error that already knows how to explain itself to the user. */
+export class AppError extends Error {
+  readonly info: AppErrorInfo
+  constructor(info: AppErrorInfo) {
+    super(info.providerMessage ? `${info.message} (${info.providerMessage})` : info.message)
+    this.name = 'AppError'
+    this.info = info
+  }
+}
+
+export function invalidInput(field: string, message: string): AppError {
+  return new AppError({ code: 'invalid-input', field, message, retryable: false })
+}
+
+/** Turns anything thrown into the envelope's error, without stack traces or secrets. */
+export function toErrorInfo(error: unknown): AppErrorInfo {
+  if (error instanceof AppError) return error.info
+  if (isAbort(error)) {
+    return { code: 'timeout', message: 'The request took too long and was cancelled.', retryable: true }
+  }
+  return { code: 'internal', message: 'Something went wrong inside Exitdesk. Please try again.', retryable: true }
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')
+}
+
+/** The one sentence the UI shows for an error. */
+export function describeError(info: AppErrorInfo): string {
+  return info.providerMessage ? `${info.message} The provider said: "${info.providerMessage}"` : info.message
+}
