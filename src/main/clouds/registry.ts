@@ -1,0 +1,38 @@
+/**
+ * The clouds Exitdesk offers. Adding a cloud is one line in `createProvisioners`; the
+ * renderer's picker, credential form and host table are driven by each manifest.
+ */
+import type { CloudId } from '../../shared/domain'
+import type { Clock } from '../clock'
+import { createDigitalOceanProvisioner } from './digitalocean'
+import { createSimulatorProvisioner } from './simulator'
+import type { Provisioner } from './types'
+
+export interface Registry {
+  get(cloud: CloudId): Provisioner | undefined
+  all(): Provisioner[]
+}
+
+export interface RegistryOptions {
+  clock: Clock
+  /** Where the simulated cloud keeps its state (omit in tests for memory only). */
+  stateDir?: string
+  /** Tests may replace or add provisioners (e.g. a deliberately failing one). */
+  extra?: Provisioner[]
+}
+
+function createProvisioners(options: RegistryOptions): Provisioner[] {
+  return [
+    createSimulatorProvisioner({ clock: options.clock, stateDir: options.stateDir }),
+    createDigitalOceanProvisioner(),
+  ]
+}
+
+export function createRegistry(options: RegistryOptions): Registry {
+  const byId = new Map<CloudId, Provisioner>()
+  for (const provisioner of [...createProvisioners(options), ...(options.extra ?? [])]) byId.set(provisioner.manifest.id, provisioner)
+  return {
+    get: (cloud) => byId.get(cloud),
+    all: () => [...byId.values()],
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * The built-in simulated cloud. It implements the same Provisioner interface as every real
+ * cloud and follows the same multi-step rules (HTTPS hosts get a simulated firewall that is
+ * removed after the instance is gone), so a new user sees the whole product with no account.
+ * Instances boot for a few seconds, then get an address from 203.0.113.0/24 (TEST-NET-3,
+ * RFC 5737: reserved for documentation, never routed). State is kept in a small JSON file so
+ * simulated hosts survive a restart like real ones.
+ */
+import { promises as fs } from 'node:fs'
+import { join } from 'node:path'
+import writeFileAtomic from 'write-file-atomic'
+import type { Catalog, HostLocator, HostState } from '../../../shared/domain'
+import { AppError } from '../../../shared/errors'
+import type { Clock } from '../../clock'
+import type { CloudContext, Observation, ProvisionSpec, Provisioner, StepResult } from '../types'
+import { simulatorManifest } from './manifest'
+
+interface SimInstance {
+  id: string
+  name: string
+  region: string
+  plan: string
+  tags: string[]
+  createdAtMs: number
+  deleteRequestedAtMs?: number
+  ipv4: string
+}
+
+interface SimState {
+  nextNumber: number
+  instances: SimInstance[]
+  firewalls: Array<{ id: string; name: string; ports: number[] }>
+}
+
+export interface SimulatorOptions {
+  clock: Clock
+  /** Where the simulated cloud keeps its state; omit for memory only (tests). */
+  stateDir?: string
+  bootMs?: number
+  teardownMs?: number
+}
+
+export const SIM_BOOT_MS = 4_000
+export const SIM_TEARDOWN_MS = 2_000
+
+/** Raw statuses of the simulated cloud, mapped like any provider's. */
+const SIM_STATES: Record<string, HostState> = { booting: 'provisioning', running: 'active', terminating: 'deleting' }
+
+export interface SimulatorProvisioner extends Provisioner {
+  /** What the simulated cloud still holds: after a teardown, nothing may be left. */
+  holdings(): Promise<{ instances: number; firewalls: number }>
+}
+
+export function createSimulatorProvisioner(options: SimulatorOptions): SimulatorProvisioner {
+  const bootMs = options.bootMs ?? SIM_BOOT_MS
+  const teardownMs = options.teardownMs ?? SIM_TEARDOWN_MS
+  const file = options.stateDir ? join(options.stateDir, 'simulated-cloud.json') : undefined
+  let state: SimState | undefined
+
+  async function load(): Promise<SimState> {
+    if (state) return state
+    state = { nextNumber: 1, instances: [], firewalls: [] }
+    if (file) {
+      try {
+        state = JSON.parse(await fs.readFile(file, 'utf8')) as SimState
+      } catch {
+        // First run, or an unreadable file: the simulated cloud starts empty.
+      }
+    }
+    return state
+  }
+
+  async function save(): Promise<void> {
+    if (file && state) await writeFileAtomic(file, JSON.stringify(state, null, 2))
+  }
+
+  /** Expire instances whose simulated teardown finished. */
+  function sweep(sim: SimState): void {
+    const now = options.clock.now()
+    sim.instances = sim.instances.filter((i) => i.deleteRequestedAtMs === undefined || now - i.deleteRequestedAtMs < teardownMs)
+  }
+
+  function observe(instance: SimInstance): Observation {
+    const now = options.clock.now()
+    const rawStatus = instance.deleteRequestedAtMs !== undefined ? 'terminating' : now - instance.createdAtMs < bootMs ? 'booting' : 'running'
+    return {
+      instanceId: instance.id,
+      name: instance.name,
+      region: instance.region,
+      plan: instance.plan,
+      rawStatus,
+      state: SIM_STATES[rawStatus] ?? 'unknown',
+      ipv4: rawStatus === 'booting' ? undefined : instance.ipv4,
+      createdAt: new Date(instance.createdAtMs).toISOString(),
+      tags: [...instance.tags],
+    }
+  }
+
+  return {
+    manifest: simulatorManifest,
+
+    async holdings() {
+      const sim = await load()
+      sweep(sim)
+      return { instances: sim.instances.length, firewalls: sim.firewalls.length }
+    },
+
+    async verify() {
+      return { accountName: 'simulated' }
+    },
+
+    async catalog(): Promise<Catalog> {
+      return { regions: simulatorManifest.regions, plans: simulatorManifest.plans, source: 'live' }
+    },
+
+    async provision(_ctx: CloudContext, spec: ProvisionSpec, locator: HostLocator, progress: string | undefined): Promise<StepResult> {
+      const sim = await load()
+      if (!simulatorManifest.regions.some((r) => r.id === spec.region)) {
+        throw new AppError({ code: 'unprocessable', message: 'The simulated cloud could not accept these settings.', providerMessage: `unknown region ${spec.region}`, retryable: false })
+      }
+      if (spec.tunnel.mode === 'https' && progress !== 'firewall-created') {
+        const id = `sim-fw-${sim.nextNumber++}`
+        sim.firewalls.push({ id, name: `exitdesk-${spec.hostId}`, ports: [8123, 80, 443] })
+        await save()
+        return { done: false, progress: 'firewall-created', locator: { ...locator, attached: [...locator.attached, { kind: 'firewall', id }] } }
+      }
+      const number = sim.nextNumber++
+      const instance: SimInstance = {
+        id: `sim-${number}`,
+        name: spec.name,
+        region: spec.region,
+        plan: spec.plan,
+        tags: [spec.tags.app, spec.tags.host],
+        createdAtMs: options.clock.now(),
+        ipv4: `203.0.113.${(number % 254) + 1}`,
+      }
+      sim.instances.push(instance)
+      await save()
+      return { done: true, locator: { ...locator, instanceId: instance.id } }
+    },
+
+    async status(_ctx, locator) {
+      const sim = await load()
+      sweep(sim)
+      const instance = sim.instances.find((i) => i.id === locator.instanceId)
+      return instance ? observe(instance) : null
+    },
+
+    async delete(_ctx, locator, progress): Promise<StepResult> {
+      const sim = await load()
+      sweep(sim)
+      const instance = sim.instances.find((i) => i.id === locator.instanceId)
+      if (instance && progress !== 'instance-delete-requested') {
+        instance.deleteRequestedAtMs = options.clock.now()
+        await save()
+        return { done: false, progress: 'instance-delete-requested', locator, waitingFor: 'the simulated instance to stop' }
+      }
+      if (instance) return { done: false, progress, locator, waitingFor: 'the simulated instance to stop' }
+      const attachedIds = new Set(locator.attached.map((a) => a.id))
+      sim.firewalls = sim.firewalls.filter((f) => !attachedIds.has(f.id))
+      await save()
+      return { done: true, locator: { ...locator, attached: [] } }
+    },
+
+    listScopes() {
+      return ['account']
+    },
+
+    async listByTag(_ctx, _scope, tag) {
+      const sim = await load()
+      sweep(sim)
+      return sim.instances.filter((i) => i.tags.includes(tag)).map(observe)
+    },
+  }
+}
+

@@ -1,0 +1,38 @@
+/**
+ * Carries the contract over Electron IPC. Every channel is registered here, through one
+ * handler that checks the sender (our own page, main frame only: the VS Code lesson) before
+ * the dispatcher validates the input and wraps the result in the envelope.
+ */
+import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron'
+import { channelNames, eventNames } from '../shared/contract'
+import type { Envelope } from '../shared/errors'
+import type { Dispatch } from './dispatch'
+import type { EventBus } from './events'
+
+/** The prefix events travel under, so they can never collide with a channel name. */
+export const EVENT_PREFIX = 'event:'
+
+export function registerIpc(dispatch: Dispatch, events: EventBus, isTrustedUrl: (url: string) => boolean, windows: () => BrowserWindow[]): () => void {
+  for (const channel of channelNames) {
+    ipcMain.handle(channel, (event: IpcMainInvokeEvent, input: unknown): Promise<Envelope<unknown>> => {
+      if (!isTrustedSender(event, isTrustedUrl)) {
+        return Promise.resolve({ ok: false, error: { code: 'forbidden-sender', message: 'This page may not talk to Exitdesk.', retryable: false } })
+      }
+      return dispatch(channel, input)
+    })
+  }
+  const unsubscribe = eventNames.map((name) =>
+    events.on(name, (payload) => {
+      for (const window of windows()) if (!window.isDestroyed()) window.webContents.send(`${EVENT_PREFIX}${name}`, payload)
+    }),
+  )
+  return () => {
+    for (const channel of channelNames) ipcMain.removeHandler(channel)
+    for (const off of unsubscribe) off()
+  }
+}
+
+function isTrustedSender(event: IpcMainInvokeEvent, isTrustedUrl: (url: string) => boolean): boolean {
+  const frame = event.senderFrame
+  return frame !== null && frame === event.sender.mainFrame && isTrustedUrl(frame.url)
+}

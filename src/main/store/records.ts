@@ -1,0 +1,57 @@
+/** What Exitdesk keeps on disk about accounts and hosts. No secrets: those live in the keychain. */
+import type { CloudId, Host, HostState, TunnelSettings } from '../../shared/domain'
+
+export interface AccountRecord {
+  id: string
+  cloud: CloudId
+  label: string
+  endpoint?: string
+  createdAt: string
+  credential: 'ok' | 'failing' | 'none'
+  credentialMessage?: string
+  /** The account's e-mail or name, as the cloud reported it when verified. */
+  accountName?: string
+}
+
+/**
+ * Where a host is in its life as far as Exitdesk is concerned:
+ * creating      create steps still to run (the instance may not exist yet)
+ * created       the cloud owns the state; refreshes observe it
+ * tearing-down  teardown steps still to run; the record goes away when they are done
+ */
+export type HostPhase = 'creating' | 'created' | 'tearing-down'
+
+export interface HostRecord extends Omit<Host, 'busy' | 'tunnel'> {
+  /** The renderer's idempotency key: the same request never creates a second host. */
+  requestId?: string
+  phase: HostPhase
+  /** The adapter's marker of how far the current multi-step work got. */
+  progress?: string
+  tunnel: TunnelSettings
+  /** Consecutive failed steps, for back-off. */
+  failures: number
+  /** Epoch ms before which no further step is tried (back-off after a failure). */
+  nextAttemptAt?: number
+  lastObservedAt?: string
+}
+
+export interface LedgerData {
+  version: 1
+  accounts: AccountRecord[]
+  hosts: HostRecord[]
+}
+
+export function emptyLedger(): LedgerData {
+  return { version: 1, accounts: [], hosts: [] }
+}
+
+export function toHost(record: HostRecord): Host {
+  const { requestId: _requestId, phase, progress: _progress, failures: _failures, nextAttemptAt: _next, lastObservedAt: _seen, tunnel, ...host } = record
+  return { ...host, tunnel: { mode: tunnel.mode, domains: [...tunnel.domains] }, busy: phase !== 'created' }
+}
+
+export function displayState(phase: HostPhase, observed: HostState): HostState {
+  if (phase === 'tearing-down') return 'deleting'
+  if (phase === 'creating') return observed === 'error' ? 'error' : 'provisioning'
+  return observed
+}
