@@ -1,0 +1,224 @@
+/**
+ * The cloud-init user-data script that turns a fresh Ubuntu VM into an inlets-pro exit server.
+ *
+ * It grows from the Go code Exitdesk replaces, and keeps its shape (download the binary, write
+ * a systemd unit, start it) while fixing what it got wrong:
+ *   - https://github.com/inlets/cloud-provision/blob/master/provision/userdata.go
+ *     (MakeExitServerUserdata: TCP mode)
+ *   - https://github.com/inlets/inletsctl/blob/master/cmd/create.go
+ *     (MakeHTTPSUserdata: HTTPS mode, Let's Encrypt)
+ * Upstream puts the token in `export AUTHTOKEN="..."` and then on the server's command line
+ * (`--token="${AUTHTOKEN}"`), where any local user sees it in `ps`; it does not stop on
+ * errors; it splices values into the script unquoted; and it always downloads the amd64
+ * binary. Here: `set -euo pipefail`, the token goes to a root-only file read with
+ * `--token-file`, every value is validated to a small character set and quoted, and the
+ * binary matches `uname -m`.
+ *
+ * Flags, checked against the inlets documentation:
+ *   tcp server  --auto-tls --auto-tls-san=<public IP>
+ *     https://docs.inlets.dev/tutorial/manual-tcp-server/
+ *   http server --auto-tls --auto-tls-san=<public IP> --letsencrypt-domain=<d> (once per
+ *     domain) --letsencrypt-email=<e> --letsencrypt-issuer=prod|staging
+ *     https://docs.inlets.dev/tutorial/manual-http-server/ (repeated --letsencrypt-domain,
+ *     issuer "staging" or the default "prod") and inletsctl's MakeHTTPSUserdata above (the
+ *     `--flag=value` form). The control port 8123 keeps auto-TLS in HTTPS mode too, because
+ *     the client dials wss://<ip>:8123 (https://inlets.dev/blog/2021/02/11/secure-letsencrypt-tunnel.html).
+ *   --token-file: "Prefer file or environment input and restrictive file permissions",
+ *     https://github.com/inlets/agent-skills/blob/main/skills/use-inlets-pro/SKILL.md
+ *
+ * Where a secret still lives: the user-data itself. Cloud-init keeps a root-only copy under
+ * /var/lib/cloud/instance, and most clouds serve user-data from their metadata endpoint to
+ * processes on the VM. The exit server runs nothing else, so that is accepted; the point of
+ * the token file is to keep the token out of process listings, logs and the unit file.
+ */
+import type { TunnelSettings } from '../../shared/domain'
+import { invalidInput } from '../../shared/errors'
+import { assertTunnelToken } from './token'
+
+/**
+ * The newest inlets-pro release confirmed while writing this: 0.11.14, announced in
+ * https://inlets.dev/blog/2026/07/13/hardening-auto-tls.html (release notes:
+ * https://github.com/inlets/inlets-pro/releases/tag/0.11.14). From 0.11.14 the auto-TLS
+ * client checks the server's CA with the shared token, so clients should run 0.11.14 or newer.
+ */
+export const DEFAULT_INLETS_VERSION = '0.11.14'
+
+/** inlets-pro's control port; the client connects to wss://<ip>:8123. */
+export const INLETS_CONTROL_PORT = 8123
+
+/** Where the script leaves the token: a root-only directory, a 0600 file. */
+export const TOKEN_FILE = '/var/lib/inlets-pro/token'
+
+/** Holds only the public IP (no secret), read by the unit as an EnvironmentFile. */
+const ENV_FILE = '/etc/default/inlets-pro'
+
+/**
+ * Release asset per `uname -m`. inlets-pro publishes bare binaries: `inlets-pro` for Linux
+ * amd64 and `inlets-pro-arm64` for Linux arm64, as read by arkade's download template
+ * (https://github.com/alexellis/arkade/blob/master/pkg/get/tools.go, tool "inlets-pro") and
+ * inletsctl's `buildFilename` (https://github.com/inlets/inletsctl/blob/master/cmd/download.go).
+ */
+const RELEASE_URL = 'https://github.com/inlets/inlets-pro/releases/download'
+
+// Character sets every value must keep to before it goes near a shell or a unit file. None of
+// them allows whitespace, quotes, `$`, backslash, `;`, backticks or `%` (a systemd specifier).
+const VERSION_PATTERN = /^\d{1,4}\.\d{1,4}\.\d{1,4}$/
+/** Same rule as the contract's domain schema: RFC 1123 names with a letter-only TLD. */
+const DOMAIN_PATTERN = /^(?=.{1,253}$)(?!-)([a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}$/
+/** A deliberately narrow e-mail shape; Let's Encrypt only needs it for expiry notices. */
+const EMAIL_PATTERN = /^[A-Za-z0-9._+-]{1,64}@([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/
+export const MAX_DOMAINS = 20
+
+/** Wraps a value in single quotes for bash. Values are validated first; this is the second belt. */
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`
+}
+
+/** Validates an inlets-pro release number such as 0.11.14. */
+export function checkInletsVersion(version: unknown, field = 'tunnel.inletsVersion'): string {
+  if (typeof version !== 'string' || !VERSION_PATTERN.test(version)) {
+    throw invalidInput(field, 'The inlets-pro version must be a release number such as 0.11.14.')
+  }
+  return version
+}
+
+/**
+ * Validates HTTPS domains; returns them lower-cased and without repeats (inlets-pro would
+ * otherwise request the same certificate twice). Used by the client command too, so both
+ * sides name the same domains.
+ */
+export function checkDomains(domains: unknown, field = 'tunnel.domains'): string[] {
+  if (!Array.isArray(domains) || domains.length === 0) {
+    throw invalidInput(field, 'An HTTPS tunnel needs at least one domain name.')
+  }
+  if (domains.length > MAX_DOMAINS) {
+    throw invalidInput(field, `An HTTPS tunnel may list at most ${MAX_DOMAINS} domains.`)
+  }
+  const checked: string[] = []
+  domains.forEach((domain: unknown, index) => {
+    const name = typeof domain === 'string' ? domain.trim().toLowerCase() : ''
+    if (!DOMAIN_PATTERN.test(name)) {
+      throw invalidInput(`${field}.${index}`, 'Each domain must be a name such as tunnel.example.com.')
+    }
+    if (!checked.includes(name)) checked.push(name)
+  })
+  return checked
+}
+
+function checkEmail(email: unknown, field = 'tunnel.letsEncryptEmail'): string {
+  const value = typeof email === 'string' ? email.trim() : ''
+  if (!EMAIL_PATTERN.test(value)) {
+    throw invalidInput(field, "Let's Encrypt needs an e-mail address of letters, digits and . _ + - only.")
+  }
+  return value
+}
+
+/** The arguments after `inlets-pro`, one per line of the unit's ExecStart. */
+function serverArguments(settings: TunnelSettings): string[] {
+  // ${IP} is expanded by systemd from the EnvironmentFile, not by the shell (the heredoc that
+  // writes the unit is quoted).
+  const common = ['--auto-tls', '--auto-tls-san=${IP}', `--token-file=${TOKEN_FILE}`]
+  switch (settings.mode) {
+    case 'tcp':
+      // No --port/--ports: the client announces which TCP ports it wants opened.
+      return ['tcp server', ...common]
+    case 'https': {
+      const domains = checkDomains(settings.domains)
+      const email = checkEmail(settings.letsEncryptEmail)
+      const issuer = settings.letsEncryptIssuer
+      if (issuer !== 'prod' && issuer !== 'staging') {
+        throw invalidInput('tunnel.letsEncryptIssuer', 'The Let\'s Encrypt issuer must be "prod" or "staging".')
+      }
+      // Each user value is one whole double-quoted word: systemd's own quoting, on top of
+      // the character sets above (https://www.freedesktop.org/software/systemd/man/systemd.syntax.html).
+      return [
+        'http server',
+        ...common,
+        ...domains.map((domain) => `"--letsencrypt-domain=${domain}"`),
+        `"--letsencrypt-email=${email}"`,
+        `--letsencrypt-issuer=${issuer}`,
+      ]
+    }
+    default:
+      throw invalidInput('tunnel.mode', 'The tunnel mode must be "tcp" or "https".')
+  }
+}
+
+/**
+ * Builds the bash script a cloud runs once, as root, on first boot. Throws an invalid-input
+ * AppError naming the field when a value falls outside its safe character set.
+ */
+export function buildUserData(settings: TunnelSettings & { token: string }): string {
+  const version = checkInletsVersion(settings.inletsVersion)
+  assertTunnelToken(settings.token, 'token')
+  const [subcommand, ...flags] = serverArguments(settings)
+  const description = settings.mode === 'tcp' ? 'TCP' : 'HTTPS'
+  const execStart = [`ExecStart=/usr/local/bin/inlets-pro ${subcommand}`, ...flags].join(' \\\n  ')
+
+  return `#!/bin/bash
+# Exitdesk: installs the inlets-pro ${version} ${description} tunnel server as a systemd service.
+# Runs once, as root, from cloud-init. Progress: /var/log/cloud-init-output.log
+set -euo pipefail
+# Everything this script creates is root-only unless loosened below.
+umask 077
+
+INLETS_VERSION=${shellQuote(version)}
+
+# 1. The token. printf is a bash builtin, so the token is never an argument of a process
+#    (nothing to see in ps); the file is read by inlets-pro through --token-file.
+install -d -m 0700 /var/lib/inlets-pro
+printf '%s' ${shellQuote(settings.token)} > ${TOKEN_FILE}
+chmod 0600 ${TOKEN_FILE}
+
+# 2. The public IPv4, found at boot (upstream uses the same service). The auto-TLS certificate
+#    of the control port must name the address the client dials.
+PUBLIC_IP="$(curl -fsS --retry 10 --retry-delay 3 --retry-connrefused --max-time 10 https://checkip.amazonaws.com | tr -d '[:space:]')"
+if [[ ! "$PUBLIC_IP" =~ ^[0-9]{1,3}(\\.[0-9]{1,3}){3}$ ]]; then
+  echo "exitdesk: could not find this server's public IPv4 address" >&2
+  exit 1
+fi
+printf 'IP=%s\\n' "$PUBLIC_IP" > ${ENV_FILE}
+chmod 0644 ${ENV_FILE}
+
+# 3. The inlets-pro binary for this CPU, from the GitHub release.
+ARCH="$(uname -m)"
+case "$ARCH" in
+  x86_64 | amd64) ASSET=inlets-pro ;;
+  aarch64 | arm64) ASSET=inlets-pro-arm64 ;;
+  *)
+    echo "exitdesk: no inlets-pro build for $ARCH" >&2
+    exit 1
+    ;;
+esac
+DOWNLOAD_DIR="$(mktemp -d)"
+trap 'rm -rf "$DOWNLOAD_DIR"' EXIT
+curl -fsSL --retry 10 --retry-delay 3 --retry-connrefused \\
+  -o "$DOWNLOAD_DIR/inlets-pro" \\
+  "${RELEASE_URL}/$INLETS_VERSION/$ASSET"
+install -m 0755 "$DOWNLOAD_DIR/inlets-pro" /usr/local/bin/inlets-pro
+/usr/local/bin/inlets-pro version
+
+# 4. The service. The heredoc is quoted: the shell expands nothing in it, systemd fills in
+#    \${IP} from ${ENV_FILE}. Restart=always brings the tunnel back after a crash or reboot.
+cat > /etc/systemd/system/inlets-pro.service <<'UNIT'
+[Unit]
+Description=inlets-pro ${description} tunnel server (Exitdesk)
+Wants=network-online.target
+After=network-online.target
+StartLimitIntervalSec=0
+
+[Service]
+Type=simple
+Restart=always
+RestartSec=2
+EnvironmentFile=${ENV_FILE}
+${execStart}
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+chmod 0644 /etc/systemd/system/inlets-pro.service
+systemctl daemon-reload
+systemctl enable --now inlets-pro.service
+`
+}

@@ -1,0 +1,258 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it, expect } from 'vitest'
+import type { TunnelSettings } from '../../src/shared/domain'
+import { AppError } from '../../src/shared/errors'
+import { generateTunnelToken } from '../../src/main/tunnel/token'
+import { buildUserData, DEFAULT_INLETS_VERSION, shellQuote, TOKEN_FILE } from '../../src/main/tunnel/userdata'
+
+const token = generateTunnelToken()
+
+const tcp: TunnelSettings & { token: string } = {
+  mode: 'tcp',
+  inletsVersion: DEFAULT_INLETS_VERSION,
+  domains: [],
+  letsEncryptIssuer: 'prod',
+  token,
+}
+
+const httpsOne: TunnelSettings & { token: string } = {
+  mode: 'https',
+  inletsVersion: '0.11.14',
+  domains: ['tunnel.example.com'],
+  letsEncryptEmail: 'webmaster@example.com',
+  letsEncryptIssuer: 'prod',
+  token,
+}
+
+const httpsSeveral: TunnelSettings & { token: string } = {
+  mode: 'https',
+  inletsVersion: '0.10.3',
+  domains: ['grafana.example.com', 'openfaas.example.org', 'a-b.c.example.dev'],
+  letsEncryptEmail: 'ops+tunnels@example.com',
+  letsEncryptIssuer: 'staging',
+  token,
+}
+
+const cases = [
+  ['TCP', tcp],
+  ['HTTPS, one domain, prod issuer', httpsOne],
+  ['HTTPS, several domains, staging issuer', httpsSeveral],
+] as const
+
+/** Runs shellcheck on the script; fails loudly when shellcheck is not installed. */
+function shellcheck(script: string): { status: number | null; output: string } {
+  const result = spawnSync('shellcheck', ['-s', 'bash', '-'], { input: script, encoding: 'utf8' })
+  if (result.error) {
+    throw new Error(
+      `shellcheck could not be run (${result.error.message}). Install it (apt-get install shellcheck); CI installs it.`,
+    )
+  }
+  return { status: result.status, output: `${result.stdout}${result.stderr}` }
+}
+
+/** The unit file the script writes: the lines between the quoted heredoc markers. */
+function unitOf(script: string): string {
+  const match = /<<'UNIT'\n([\s\S]*?)\nUNIT\n/.exec(script)
+  if (!match?.[1]) throw new Error('no unit heredoc in the script')
+  return `${match[1]}\n`
+}
+
+/** The ExecStart value with systemd's line continuations joined. */
+function execStartOf(script: string): string {
+  const unit = unitOf(script).replace(/ \\\n\s*/g, ' ')
+  const line = unit.split('\n').find((l) => l.startsWith('ExecStart='))
+  if (!line) throw new Error('no ExecStart line')
+  return line.slice('ExecStart='.length)
+}
+
+function appErrorOf(fn: () => unknown): AppError {
+  try {
+    fn()
+  } catch (error) {
+    if (error instanceof AppError) return error
+    throw error
+  }
+  throw new Error('expected an AppError, but nothing was thrown')
+}
+
+const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0
+
+describe('buildUserData', () => {
+  describe.each(cases)('%s', (_name, settings) => {
+    const script = buildUserData(settings)
+
+    it('is a fail-fast bash script', () => {
+      expect(script.startsWith('#!/bin/bash\n')).toBe(true)
+      expect(script).toMatch(/^set -euo pipefail$/m)
+      expect(script).toMatch(/^umask 077$/m)
+    })
+
+    it('passes shellcheck with no findings', () => {
+      const { status, output } = shellcheck(script)
+      expect(status, `shellcheck reported:\n${output}\n--- script ---\n${script}`).toBe(0)
+      expect(output).toBe('')
+    })
+
+    it('is valid bash syntax (bash -n)', () => {
+      const result = spawnSync('bash', ['-n'], { input: script, encoding: 'utf8' })
+      expect(result.status, result.stderr).toBe(0)
+    })
+
+    it('downloads the chosen version for the machine architecture from the GitHub release', () => {
+      expect(script).toContain(`INLETS_VERSION='${settings.inletsVersion}'`)
+      expect(script).toContain('https://github.com/inlets/inlets-pro/releases/download/$INLETS_VERSION/$ASSET')
+      expect(script).toMatch(/^ARCH="\$\(uname -m\)"$/m)
+      expect(script).toMatch(/^ {2}x86_64 \| amd64\) ASSET=inlets-pro ;;$/m)
+      expect(script).toMatch(/^ {2}aarch64 \| arm64\) ASSET=inlets-pro-arm64 ;;$/m)
+      // An unknown CPU stops the script instead of installing the wrong binary.
+      expect(script).toMatch(/\*\)\n\s+echo "exitdesk: no inlets-pro build for \$ARCH" >&2\n\s+exit 1/)
+      expect(script).toContain('install -m 0755 "$DOWNLOAD_DIR/inlets-pro" /usr/local/bin/inlets-pro')
+    })
+
+    it('writes the token once, with a builtin, to a root-only file, and nowhere else', () => {
+      const lines = script.split('\n').filter((line) => line.includes(settings.token))
+      expect(lines).toEqual([`printf '%s' '${settings.token}' > ${TOKEN_FILE}`])
+      expect(script).toContain(`install -d -m 0700 /var/lib/inlets-pro`)
+      expect(script).toContain(`chmod 0600 ${TOKEN_FILE}`)
+      // The server reads the file; no --token flag carries the value on a command line.
+      expect(execStartOf(script)).toContain(`--token-file=${TOKEN_FILE}`)
+      expect(script).not.toMatch(/--token[= ](?!file)/)
+      expect(script).not.toMatch(/AUTHTOKEN|export .*TOKEN/)
+    })
+
+    it('discovers the public IP at boot and names it in the auto-TLS certificate', () => {
+      expect(script).toContain('https://checkip.amazonaws.com')
+      expect(script).toContain(`printf 'IP=%s\\n' "$PUBLIC_IP" > /etc/default/inlets-pro`)
+      expect(unitOf(script)).toContain('EnvironmentFile=/etc/default/inlets-pro')
+      expect(execStartOf(script)).toContain('--auto-tls --auto-tls-san=${IP}')
+    })
+
+    it('installs, enables and starts inlets-pro.service', () => {
+      expect(script).toContain("cat > /etc/systemd/system/inlets-pro.service <<'UNIT'")
+      expect(unitOf(script)).toMatch(/^Restart=always$/m)
+      expect(unitOf(script)).toMatch(/^WantedBy=multi-user.target$/m)
+      expect(script).toMatch(/systemctl daemon-reload\nsystemctl enable --now inlets-pro.service\n$/)
+    })
+
+    it.skipIf(!hasSystemdAnalyze)('writes a unit systemd accepts (systemd-analyze verify)', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'exitdesk-unit-'))
+      try {
+        // verify insists the binary exists; /bin/echo stands in for /usr/local/bin/inlets-pro.
+        const unit = unitOf(script).replace('/usr/local/bin/inlets-pro', '/bin/echo')
+        writeFileSync(join(dir, 'inlets-pro.service'), unit)
+        const result = spawnSync('systemd-analyze', ['verify', '--man=no', 'inlets-pro.service'], {
+          cwd: dir,
+          encoding: 'utf8',
+          timeout: 20_000,
+        })
+        expect(result.status, `${result.stdout}${result.stderr}\n--- unit ---\n${unit}`).toBe(0)
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    })
+  })
+
+  describe('TCP mode', () => {
+    const execStart = execStartOf(buildUserData(tcp))
+
+    it('runs a TCP server and lets the client choose the ports', () => {
+      expect(execStart).toBe(
+        `/usr/local/bin/inlets-pro tcp server --auto-tls --auto-tls-san=\${IP} --token-file=${TOKEN_FILE}`,
+      )
+      expect(buildUserData(tcp)).not.toContain('letsencrypt')
+    })
+
+    it('ignores domains, which only HTTPS mode uses', () => {
+      expect(buildUserData({ ...tcp, domains: ['unused.example.com'] })).not.toContain('unused.example.com')
+    })
+  })
+
+  describe('HTTPS mode', () => {
+    it('asks for one certificate per domain, with the e-mail and issuer', () => {
+      const execStart = execStartOf(buildUserData(httpsSeveral))
+      expect(execStart).toBe(
+        [
+          '/usr/local/bin/inlets-pro http server',
+          '--auto-tls',
+          '--auto-tls-san=${IP}',
+          `--token-file=${TOKEN_FILE}`,
+          '"--letsencrypt-domain=grafana.example.com"',
+          '"--letsencrypt-domain=openfaas.example.org"',
+          '"--letsencrypt-domain=a-b.c.example.dev"',
+          '"--letsencrypt-email=ops+tunnels@example.com"',
+          '--letsencrypt-issuer=staging',
+        ].join(' '),
+      )
+    })
+
+    it('uses the prod issuer when asked', () => {
+      const execStart = execStartOf(buildUserData(httpsOne))
+      expect(execStart).toContain('--letsencrypt-issuer=prod')
+      expect(execStart.match(/--letsencrypt-domain=/g)).toHaveLength(1)
+      expect(execStart).toContain('"--letsencrypt-domain=tunnel.example.com"')
+    })
+
+    it('lower-cases domains and drops repeats', () => {
+      const execStart = execStartOf(
+        buildUserData({ ...httpsOne, domains: ['Tunnel.Example.com', 'tunnel.example.com', ' other.example.com '] }),
+      )
+      expect(execStart.match(/--letsencrypt-domain=[^"]+/g)).toEqual([
+        '--letsencrypt-domain=tunnel.example.com',
+        '--letsencrypt-domain=other.example.com',
+      ])
+    })
+  })
+
+  describe('rejects unsafe or missing values, naming the field', () => {
+    const rejected: [string, TunnelSettings & { token: string }, string][] = [
+      ['a domain with a command', { ...httpsOne, domains: ['a.com;rm -rf /'] }, 'tunnel.domains.0'],
+      ['a later hostile domain', { ...httpsOne, domains: ['ok.example.com', 'b.com$(reboot)'] }, 'tunnel.domains.1'],
+      ['a domain with a newline', { ...httpsOne, domains: ['a.com\nExecStartPre=/bin/sh'] }, 'tunnel.domains.0'],
+      ['a domain with a quote', { ...httpsOne, domains: ['a.com"'] }, 'tunnel.domains.0'],
+      ['a domain with a systemd specifier', { ...httpsOne, domains: ['%h.example.com'] }, 'tunnel.domains.0'],
+      ['no domains in HTTPS mode', { ...httpsOne, domains: [] }, 'tunnel.domains'],
+      ['too many domains', { ...httpsOne, domains: Array.from({ length: 21 }, (_, i) => `d${i}.example.com`) }, 'tunnel.domains'],
+      ['a version with a command', { ...tcp, inletsVersion: '1.0.0$(id)' }, 'tunnel.inletsVersion'],
+      ['a version with a quote', { ...tcp, inletsVersion: "0.11.14'" }, 'tunnel.inletsVersion'],
+      ['a version path', { ...tcp, inletsVersion: '../../evil' }, 'tunnel.inletsVersion'],
+      ['an e-mail with a quote', { ...httpsOne, letsEncryptEmail: `me@example.com"; reboot; "` }, 'tunnel.letsEncryptEmail'],
+      ['an e-mail with a dollar', { ...httpsOne, letsEncryptEmail: '$USER@example.com' }, 'tunnel.letsEncryptEmail'],
+      ['no e-mail in HTTPS mode', { ...httpsOne, letsEncryptEmail: undefined }, 'tunnel.letsEncryptEmail'],
+      ['an unknown issuer', { ...httpsOne, letsEncryptIssuer: 'evil' as 'prod' }, 'tunnel.letsEncryptIssuer'],
+      ['an unknown mode', { ...tcp, mode: 'udp' as 'tcp' }, 'tunnel.mode'],
+      ['a token with a quote', { ...tcp, token: `${token.slice(0, 63)}'` }, 'token'],
+      ['a short token', { ...tcp, token: 'abc' }, 'token'],
+    ]
+
+    it.each(rejected)('%s', (_name, settings, field) => {
+      const error = appErrorOf(() => buildUserData(settings))
+      expect(error.info.code).toBe('invalid-input')
+      expect(error.info.field).toBe(field)
+      expect(error.info.retryable).toBe(false)
+    })
+
+    it('never repeats the token in the error', () => {
+      const bad = `${token.slice(0, 60)}$(x)`
+      const error = appErrorOf(() => buildUserData({ ...tcp, token: bad }))
+      expect(error.message).not.toContain(bad)
+      expect(JSON.stringify(error.info)).not.toContain(token.slice(0, 60))
+    })
+  })
+})
+
+describe('DEFAULT_INLETS_VERSION', () => {
+  it('is a plain release number', () => {
+    expect(DEFAULT_INLETS_VERSION).toMatch(/^\d+\.\d+\.\d+$/)
+  })
+})
+
+describe('shellQuote', () => {
+  it.each(["it's", 'plain', '$(id) `id` "x" \\ ; &', ''])('round-trips %j through bash', (value) => {
+    const result = spawnSync('bash', ['-c', `printf '%s' ${shellQuote(value)}`], { encoding: 'utf8' })
+    expect(result.status).toBe(0)
+    expect(result.stdout).toBe(value)
+  })
+})
