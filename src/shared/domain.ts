@@ -39,6 +39,14 @@ export type HostState = (typeof HOST_STATES)[number]
 /** States in which a host is expected to change soon, so the table polls fast. */
 export const CHANGING_STATES: ReadonlySet<HostState> = new Set(['provisioning', 'stopping', 'deleting'])
 
+/**
+ * The newest inlets-pro release confirmed while writing this: 0.11.14, announced in
+ * https://inlets.dev/blog/2026/07/13/hardening-auto-tls.html (release notes:
+ * https://github.com/inlets/inlets-pro/releases/tag/0.11.14). From 0.11.14 the auto-TLS
+ * client checks the server's CA with the shared token, so clients should run 0.11.14 or newer.
+ */
+export const DEFAULT_INLETS_VERSION = '0.11.14'
+
 export type TunnelMode = 'tcp' | 'https'
 export type LetsEncryptIssuer = 'prod' | 'staging'
 

@@ -35,13 +35,7 @@ import type { TunnelSettings } from '../../shared/domain'
 import { invalidInput } from '../../shared/errors'
 import { assertTunnelToken } from './token'
 
-/**
- * The newest inlets-pro release confirmed while writing this: 0.11.14, announced in
- * https://inlets.dev/blog/2026/07/13/hardening-auto-tls.html (release notes:
- * https://github.com/inlets/inlets-pro/releases/tag/0.11.14). From 0.11.14 the auto-TLS
- * client checks the server's CA with the shared token, so clients should run 0.11.14 or newer.
- */
-export const DEFAULT_INLETS_VERSION = '0.11.14'
+export { DEFAULT_INLETS_VERSION } from '../../shared/domain'
 
 /** inlets-pro's control port; the client connects to wss://<ip>:8123. */
 export const INLETS_CONTROL_PORT = 8123

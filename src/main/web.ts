@@ -1,0 +1,185 @@
+/**
+ * The same contract as src/main/ipc.ts, carried over HTTP on 127.0.0.1 for `npm run web`.
+ *
+ *   GET  /?token=<token>          -> 303 to / and sets the session cookie (token leaves the URL)
+ *   POST /api/invoke/<channel>    -> 200 with the dispatcher's envelope (ok or not)
+ *   GET  /api/events              -> Server-Sent Events, one `event:` per contract event
+ *   GET  anything else            -> a file from staticDir, or index.html (SPA fallback)
+ *
+ * Every request must name our Host (DNS rebinding), carry no foreign Origin, and carry the
+ * session cookie or the x-exitdesk-token header. POSTs additionally need our Origin or the
+ * header, so a cookie alone never authorizes a state change. Nothing here logs the token or
+ * a request body. Gatekeeping: web/security.ts; files: web/static.ts; shutdown: web/lifecycle.ts.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { eventNames } from '../shared/contract'
+import type { Dispatch } from './dispatch'
+import type { EventBus } from './events'
+import * as security from './web/security'
+import { serveStatic } from './web/static'
+import { createCloser } from './web/lifecycle'
+import { bodyError, failure, readBody, sendJson, sendText } from './web/respond'
+
+export interface WebBridgeOptions {
+  dispatch: Dispatch
+  events: EventBus
+  staticDir: string
+  /** 0 (the default) picks a free port. */
+  port?: number
+  /** Defaults to 32 random bytes, base64url. */
+  token?: string
+  /** SSE heartbeat interval; 15 s unless a test wants it faster. */
+  heartbeatMs?: number
+}
+
+export interface WebBridge {
+  /** Open this once: http://127.0.0.1:PORT/?token=... */
+  url: string
+  origin: string
+  token: string
+  close(): Promise<void>
+}
+
+export const MAX_BODY_BYTES = 1024 * 1024
+const INVOKE_PREFIX = '/api/invoke/'
+
+const UNAUTHORIZED_TEXT =
+  'Exitdesk: this page needs the address printed in the terminal where `npm run web` is running.\n' +
+  'Open that address (it ends with ?token=...) in this browser.\n'
+
+export async function startWebBridge(options: WebBridgeOptions): Promise<WebBridge> {
+  const token = options.token ?? security.newToken()
+  const heartbeatMs = options.heartbeatMs ?? 15_000
+  const streams = new Set<ServerResponse>()
+  let port = 0
+
+  const server = createServer()
+  const closeServer = createCloser(server) // registered first: it counts every request
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) sendText(res, 500, 'Exitdesk: internal error.\n')
+      else res.destroy()
+    })
+  })
+  // A malformed request gets a bare 400; nothing about it is logged.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+    else socket.destroy()
+  })
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    security.setSecurityHeaders(res)
+    if (!security.hostAllowed(req, port)) return sendText(res, 403, 'Forbidden: unexpected Host header.\n')
+    const origin = security.originStatus(req, port)
+    if (origin === 'foreign') return sendText(res, 403, 'Forbidden: cross-origin request.\n')
+
+    const rawUrl = req.url ?? '/'
+    const queryAt = rawUrl.indexOf('?')
+    const path = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt)
+    if (!path.startsWith('/')) return sendText(res, 400, 'Bad request.\n')
+
+    if (req.method === 'GET' && path === '/' && queryAt >= 0) {
+      const given = new URLSearchParams(rawUrl.slice(queryAt + 1)).get('token')
+      if (given !== null) {
+        if (!security.tokenEquals(given, token)) return sendText(res, 401, UNAUTHORIZED_TEXT)
+        res.writeHead(303, { Location: '/', 'Set-Cookie': security.sessionCookie(token), 'Cache-Control': 'no-store' })
+        return void res.end()
+      }
+    }
+    if (!security.authenticated(req, token)) return sendText(res, 401, UNAUTHORIZED_TEXT)
+
+    const safeMethod = req.method === 'GET' || req.method === 'HEAD'
+    if (!safeMethod && origin !== 'same' && !security.headerTokenValid(req, token)) {
+      return sendText(res, 403, 'Forbidden: a state-changing request needs the Origin or x-exitdesk-token header.\n')
+    }
+
+    if (path === '/api' || path.startsWith('/api/')) return handleApi(req, res, path)
+    if (!safeMethod) return sendText(res, 405, 'Method not allowed.\n', { Allow: 'GET, HEAD' })
+    if ((await serveStatic(req, res, options.staticDir, path)) === 'outside') sendText(res, 404, 'Not found.\n')
+  }
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    res.setHeader('Cache-Control', 'no-store')
+    if (path === '/api/events') {
+      if (req.method !== 'GET') return sendText(res, 405, 'Method not allowed.\n', { Allow: 'GET' })
+      return openEventStream(req, res)
+    }
+    if (!path.startsWith(INVOKE_PREFIX)) return sendJson(res, 404, failure('not-found', 'There is no such API path.'))
+    if (req.method !== 'POST') return sendText(res, 405, 'Method not allowed.\n', { Allow: 'POST' })
+
+    const mediaType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
+    if (mediaType !== 'application/json') {
+      return sendJson(res, 415, bodyError('The request body must be sent as Content-Type: application/json.'))
+    }
+    const body = await readBody(req, MAX_BODY_BYTES)
+    if (body === 'too-large') {
+      res.setHeader('Connection', 'close')
+      return sendJson(res, 413, bodyError('The request body is larger than 1 MB.'))
+    }
+    let input: unknown
+    try {
+      // An empty body means "no input", which the dispatcher treats as {}.
+      input = body.length === 0 ? undefined : JSON.parse(body.toString('utf8'))
+    } catch {
+      return sendJson(res, 400, bodyError('The request body is not valid JSON.'))
+    }
+    const channel = safeDecode(path.slice(INVOKE_PREFIX.length))
+    sendJson(res, 200, await options.dispatch(channel, input))
+  }
+
+  function openEventStream(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      // The stream is long-lived; closing the socket with it lets close() finish promptly.
+      Connection: 'close',
+      'X-Accel-Buffering': 'no',
+    })
+    res.write(': connected\n\n')
+    const unsubscribe = eventNames.map((name) =>
+      options.events.on(name, (payload) => {
+        res.write(`event: ${name}\ndata: ${JSON.stringify(payload ?? null)}\n\n`)
+      }),
+    )
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs)
+    heartbeat.unref()
+    streams.add(res)
+    const cleanup = (): void => {
+      clearInterval(heartbeat)
+      for (const off of unsubscribe) off()
+      streams.delete(res)
+    }
+    res.on('close', cleanup)
+    req.on('close', cleanup)
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  port = (server.address() as AddressInfo).port
+  const origin = `http://127.0.0.1:${port}`
+
+  return {
+    url: `${origin}/?token=${token}`,
+    origin,
+    token,
+    close() {
+      const closed = closeServer()
+      for (const res of streams) res.end()
+      return closed
+    },
+  }
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
+}

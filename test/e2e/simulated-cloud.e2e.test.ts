@@ -1,0 +1,58 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { browserTestsBlocked, clipboardText, launchBrowser, openApp, screenshot, startWebApp, type RunningApp } from './support'
+
+const blocked = browserTestsBlocked()
+if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI: ${blocked}`)
+if (blocked) console.warn(`[e2e] Skipping the simulated-cloud browser test: ${blocked}`)
+
+describe.skipIf(Boolean(blocked))('web shell end to end: the simulated cloud', () => {
+  let app: RunningApp
+  let browser: Browser
+
+  beforeAll(async () => {
+    app = await startWebApp()
+    browser = await launchBrowser()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await app?.stop()
+  })
+
+  it('a new user creates a simulated host, sees it go active, copies the command and deletes it', async () => {
+    const { page } = await openApp(browser, app)
+    await expect.poll(() => page.getByTestId('hosts-empty').isVisible(), { timeout: 10_000 }).toBe(true)
+    await expect.poll(() => page.getByTestId('create-account').inputValue()).toBe('simulated')
+    expect(await page.getByTestId('simulated-tag').count()).toBeGreaterThan(0)
+    await screenshot(page, '01-first-start')
+
+    await page.getByTestId('create-submit').click()
+    const row = page.getByTestId('host-row').first()
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 10_000 }).toBe('provisioning')
+    await screenshot(page, '02-provisioning')
+
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 20_000 }).toBe('active')
+    const ip = (await row.getByTestId('host-ip').innerText()).trim()
+    expect(ip).toMatch(/^203\.0\.113\.\d+/)
+    await screenshot(page, '03-active')
+
+    await row.getByTestId('host-copy-command').click()
+    await expect.poll(() => clipboardText(page), { timeout: 5_000 }).toContain('inlets-pro tcp client')
+    const command = await clipboardText(page)
+    expect(command).toContain(`wss://${ip.split(/\s/)[0]}:8123`)
+    expect(command).toMatch(/--token "[A-Za-z0-9]{64}"/)
+
+    await row.getByTestId('host-delete').click()
+    await screenshot(page, '04-confirm-delete')
+    await page.getByTestId('confirm-delete').click()
+    await expect.poll(() => page.getByTestId('host-row').count(), { timeout: 20_000 }).toBe(0)
+    await expect.poll(() => page.getByTestId('hosts-empty').isVisible()).toBe(true)
+
+    // Nothing left in the simulated cloud.
+    const cloud = JSON.parse(await readFile(join(app.dataDir, 'simulated-cloud.json'), 'utf8')) as { instances: unknown[]; firewalls: unknown[] }
+    expect(cloud.instances).toHaveLength(0)
+    expect(cloud.firewalls).toHaveLength(0)
+  })
+})
