@@ -1,0 +1,196 @@
+/**
+ * The DigitalOcean adapter: droplets for exit servers, a Cloud Firewall for HTTPS tunnels.
+ *
+ * Every method makes one to three quick API calls and returns; nothing here waits for a
+ * droplet to boot or to disappear. Multi-step work is driven by the host service calling
+ * again with the recorded `locator` and `progress`.
+ *
+ * Create (TCP):   [find by host tag | POST /v2/droplets]                       -> done
+ * Create (HTTPS): [tag exists? POST /v2/tags] + [find by name | POST /v2/firewalls] -> 'firewall-created'
+ *                 then the droplet step as for TCP                               -> done
+ * Teardown:       DELETE /v2/droplets/{id}                                       -> 'droplet-delete-requested'
+ *                 GET /v2/droplets/{id} until 404, then DELETE each firewall     -> done
+ *
+ * TCP tunnels get no firewall: the client decides which ports it advertises, so every port
+ * stays open, as the original inlets provision package does. HTTPS tunnels open only 8123
+ * (the inlets control port), 80 and 443.
+ */
+import type { Catalog, HostLocator, Plan } from '../../../shared/domain'
+import type { CloudContext, Observation, ProvisionSpec, Provisioner, StepResult } from '../types'
+import { DigitalOceanClient, type DoDroplet, type DoFirewallCreate, type DoSize } from './client'
+import { DIGITALOCEAN_MANIFEST } from './manifest'
+import { dropletState } from './state'
+
+export { DIGITALOCEAN_MANIFEST } from './manifest'
+export { dropletState, DROPLET_STATES } from './state'
+
+export interface DigitalOceanProvisionerOptions {
+  /** Per-request deadline; the RestClient default (15 s) when absent. */
+  timeoutMs?: number
+  /** Bound on pages one list call follows. */
+  maxPages?: number
+}
+
+/** Ports an HTTPS tunnel needs: inlets control plane, ACME HTTP-01 challenge and HTTPS. */
+export const HTTPS_PORTS = ['8123', '80', '443'] as const
+const EVERYWHERE = ['0.0.0.0/0', '::/0']
+
+export const PROGRESS = {
+  firewallCreated: 'firewall-created',
+  dropletCreated: 'droplet-created',
+  dropletDeleteRequested: 'droplet-delete-requested',
+  attachedRemoved: 'attached-removed',
+} as const
+
+export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOptions = {}): Provisioner {
+  const clientFor = (ctx: CloudContext): DigitalOceanClient =>
+    new DigitalOceanClient({ endpoint: ctx.endpoint, token: ctx.credentials.token ?? '', timeoutMs: options.timeoutMs, maxPages: options.maxPages })
+
+  return {
+    manifest: DIGITALOCEAN_MANIFEST,
+
+    async verify(ctx, signal) {
+      const account = await clientFor(ctx).getAccount(signal)
+      return { accountName: account.email || account.uuid }
+    },
+
+    async catalog(ctx, signal): Promise<Catalog> {
+      const client = clientFor(ctx)
+      const [regions, sizes] = await Promise.all([client.listRegions(signal), client.listSizes(signal)])
+      const open = regions.filter((region) => region.available)
+      const openSlugs = new Set(open.map((region) => region.slug))
+      const plans: Plan[] = sizes
+        .filter((size) => size.available)
+        .map((size) => ({ size, regions: size.regions.filter((slug) => openSlugs.has(slug)) }))
+        .filter(({ regions: where }) => where.length > 0)
+        .map(({ size, regions: where }) => ({ id: size.slug, label: planLabel(size), monthlyCostUsd: size.price_monthly, regions: where }))
+        .sort((a, b) => a.monthlyCostUsd - b.monthlyCostUsd || a.id.localeCompare(b.id))
+      return {
+        regions: open.map((region) => ({ id: region.slug, label: region.name })).sort((a, b) => a.label.localeCompare(b.label)),
+        plans,
+        source: 'live',
+      }
+    },
+
+    async provision(ctx, spec, locator, _progress, signal): Promise<StepResult> {
+      const client = clientFor(ctx)
+      const next = copyLocator(locator)
+      if (next.instanceId) return { done: true, locator: next, progress: PROGRESS.dropletCreated }
+
+      if (spec.tunnel.mode === 'https' && !next.attached.some((resource) => resource.kind === 'firewall')) {
+        // A Cloud Firewall may only name tags that exist (shared/attributes/existing_tags_array.yml),
+        // while droplet create makes its tags on the fly; so the host tag is made here first.
+        if (!(await client.tagExists(spec.tags.host, signal))) await client.createTag(spec.tags.host, signal)
+        const name = firewallName(spec.hostId)
+        // A create that succeeded before a crash must be found, not repeated.
+        const existing = (await client.listFirewalls(signal)).find((firewall) => firewall.name === name)
+        const firewall = existing ?? (await client.createFirewall(httpsFirewall(name, spec.tags.host), signal))
+        next.attached.push({ kind: 'firewall', id: firewall.id })
+        return { done: false, locator: next, progress: PROGRESS.firewallCreated, waitingFor: 'the droplet to be created' }
+      }
+
+      // The host tag is unique to this host: a droplet carrying it is one an earlier,
+      // interrupted call already created, so it is adopted instead of paying for two.
+      const [found] = await client.listDroplets({ tagName: spec.tags.host }, signal)
+      const droplet = found ?? (await client.createDroplet(dropletRequest(spec), signal))
+      next.instanceId = String(droplet.id)
+      return { done: true, locator: next, progress: PROGRESS.dropletCreated }
+    },
+
+    async status(ctx, locator, signal): Promise<Observation | null> {
+      if (!locator.instanceId) return null
+      const droplet = await clientFor(ctx).getDroplet(locator.instanceId, signal)
+      return droplet ? observe(droplet) : null
+    },
+
+    async delete(ctx, locator, progress, signal): Promise<StepResult> {
+      const client = clientFor(ctx)
+      const next = copyLocator(locator)
+      if (next.instanceId) {
+        const stillThere =
+          progress === PROGRESS.dropletDeleteRequested
+            ? (await client.getDroplet(next.instanceId, signal)) !== null
+            : await client.deleteDroplet(next.instanceId, signal)
+        if (stillThere) {
+          return { done: false, locator: next, progress: PROGRESS.dropletDeleteRequested, waitingFor: 'the droplet to disappear' }
+        }
+      }
+      // The droplet is gone (or was never created): now its firewall can go. A 404 means an
+      // earlier call already removed it.
+      for (const resource of locator.attached) {
+        if (resource.kind !== 'firewall') continue
+        await client.deleteFirewall(resource.id, signal)
+        next.attached = next.attached.filter((kept) => !(kept.kind === 'firewall' && kept.id === resource.id))
+      }
+      return { done: true, locator: next, progress: PROGRESS.attachedRemoved }
+    },
+
+    listScopes() {
+      // GET /v2/droplets covers every region of the account in one (paginated) call.
+      return ['account']
+    },
+
+    async listByTag(ctx, _scope, tag, signal): Promise<Observation[]> {
+      const droplets = await clientFor(ctx).listDroplets({ tagName: tag }, signal)
+      return droplets.map(observe)
+    },
+  }
+}
+
+export function observe(droplet: DoDroplet): Observation {
+  return {
+    instanceId: String(droplet.id),
+    name: droplet.name,
+    region: droplet.region?.slug ?? '',
+    plan: droplet.size_slug,
+    state: dropletState(droplet.status),
+    rawStatus: droplet.status,
+    ipv4: droplet.networks?.v4?.find((network) => network.type === 'public')?.ip_address,
+    ipv6: droplet.networks?.v6?.find((network) => network.type === 'public')?.ip_address,
+    createdAt: droplet.created_at,
+    tags: droplet.tags ?? [],
+  }
+}
+
+/** Firewall names: a letter or digit, then letters, digits, dots or dashes (firewalls/models/firewall.yml). */
+export function firewallName(hostId: string): string {
+  const safe = hostId.replace(/[^a-zA-Z0-9.-]+/g, '-').replace(/^-+|-+$/g, '')
+  return `exitdesk-${safe || 'host'}`.slice(0, 255)
+}
+
+/** Inbound 8123/80/443 from anywhere; outbound everything. Targets the host tag, so it is in
+ * force from the droplet's first boot, before its id is even known. */
+export function httpsFirewall(name: string, hostTag: string): DoFirewallCreate {
+  return {
+    name,
+    inbound_rules: HTTPS_PORTS.map((ports) => ({ protocol: 'tcp' as const, ports, sources: { addresses: [...EVERYWHERE] } })),
+    // "0" opens every port of a protocol (firewalls/models/firewall_rule.yml); the spec makes
+    // `ports` required even for icmp, where DigitalOcean always reports "0".
+    outbound_rules: (['tcp', 'udp', 'icmp'] as const).map((protocol) => ({ protocol, ports: '0', destinations: { addresses: [...EVERYWHERE] } })),
+    tags: [hostTag],
+  }
+}
+
+export function dropletRequest(spec: ProvisionSpec) {
+  return {
+    name: spec.name,
+    region: spec.region,
+    size: spec.plan,
+    image: DIGITALOCEAN_MANIFEST.image.id,
+    // Plain text, at most 64 KiB (droplets/models/droplet_create.yml).
+    user_data: spec.userData,
+    tags: [spec.tags.app, spec.tags.host],
+    ipv6: true,
+    monitoring: false,
+  }
+}
+
+function planLabel(size: DoSize): string {
+  const memory = size.memory >= 1024 ? `${size.memory / 1024} GB` : `${size.memory} MB`
+  const kind = size.description ? `${size.description}: ` : ''
+  return `${kind}${size.vcpus} vCPU, ${memory} RAM, ${size.disk} GB disk`
+}
+
+function copyLocator(locator: HostLocator): HostLocator {
+  return { ...locator, attached: locator.attached.map((resource) => ({ ...resource })) }
+}
