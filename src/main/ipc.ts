@@ -8,13 +8,11 @@ import { channelNames, eventNames } from '../shared/contract'
 import type { Envelope } from '../shared/errors'
 import type { Dispatch } from './dispatch'
 import type { EventBus } from './events'
-
-/** The prefix events travel under, so they can never collide with a channel name. */
-export const EVENT_PREFIX = 'event:'
+import { EVENT_PREFIX, INVOKE_PREFIX } from '../shared/ipc-names'
 
 export function registerIpc(dispatch: Dispatch, events: EventBus, isTrustedUrl: (url: string) => boolean, windows: () => BrowserWindow[]): () => void {
   for (const channel of channelNames) {
-    ipcMain.handle(channel, (event: IpcMainInvokeEvent, input: unknown): Promise<Envelope<unknown>> => {
+    ipcMain.handle(`${INVOKE_PREFIX}${channel}`, (event: IpcMainInvokeEvent, input: unknown): Promise<Envelope<unknown>> => {
       if (!isTrustedSender(event, isTrustedUrl)) {
         return Promise.resolve({ ok: false, error: { code: 'forbidden-sender', message: 'This page may not talk to Exitdesk.', retryable: false } })
       }
@@ -27,7 +25,7 @@ export function registerIpc(dispatch: Dispatch, events: EventBus, isTrustedUrl: 
     }),
   )
   return () => {
-    for (const channel of channelNames) ipcMain.removeHandler(channel)
+    for (const channel of channelNames) ipcMain.removeHandler(`${INVOKE_PREFIX}${channel}`)
     for (const off of unsubscribe) off()
   }
 }

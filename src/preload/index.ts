@@ -1,25 +1,21 @@
 /**
  * The whole preload: `window.exitdesk = { invoke, on }`, typed by the contract, nothing else.
- * No raw ipcRenderer reaches the page (the GitHub Desktop / electron-vite template lesson).
+ * No raw ipcRenderer reaches the page (the GitHub Desktop / electron-vite template lesson), and
+ * every name is namespaced, so the page can reach only Exitdesk's own handlers. Main checks the
+ * sender, the channel and the input.
  */
-import { contextBridge, ipcRenderer } from 'electron'
-import { channelNames, eventNames, type Channel, type EventName, type ExitdeskBridge } from '../shared/contract'
-
-const EVENT_PREFIX = 'event:'
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import type { ExitdeskBridge } from '../shared/contract'
+import { EVENT_PREFIX, INVOKE_PREFIX } from '../shared/ipc-names'
 
 const bridge: ExitdeskBridge = {
-  invoke(channel, input) {
-    if (!channelNames.includes(channel as Channel)) {
-      return Promise.resolve({ ok: false, error: { code: 'unknown-channel', message: 'There is no such channel.', retryable: false } })
-    }
-    return ipcRenderer.invoke(channel, input)
-  },
+  invoke: (channel, input) => ipcRenderer.invoke(`${INVOKE_PREFIX}${String(channel)}`, input),
   on(event, listener) {
-    if (!eventNames.includes(event as EventName)) throw new Error(`Unknown event ${String(event)}`)
-    const wrapped = (_event: Electron.IpcRendererEvent, payload: Parameters<typeof listener>[0]): void => listener(payload)
-    ipcRenderer.on(`${EVENT_PREFIX}${event}`, wrapped)
+    const name = `${EVENT_PREFIX}${String(event)}`
+    const wrapped = (_event: IpcRendererEvent, payload: Parameters<typeof listener>[0]): void => listener(payload)
+    ipcRenderer.on(name, wrapped)
     return () => {
-      ipcRenderer.removeListener(`${EVENT_PREFIX}${event}`, wrapped)
+      ipcRenderer.removeListener(name, wrapped)
     }
   },
 }

@@ -54,5 +54,5 @@ describe.skipIf(Boolean(blocked))('web shell end to end: the simulated cloud', (
     const cloud = JSON.parse(await readFile(join(app.dataDir, 'simulated-cloud.json'), 'utf8')) as { instances: unknown[]; firewalls: unknown[] }
     expect(cloud.instances).toHaveLength(0)
     expect(cloud.firewalls).toHaveLength(0)
-  })
+  }, 90_000)
 })

@@ -82,6 +82,8 @@ export async function launchBrowser(): Promise<Browser> {
 export async function openApp(browser: Browser, app: RunningApp): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } })
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.origin })
+  // Actions wait at most 15 s: a stuck step fails with its own message, well inside the test's time.
+  context.setDefaultTimeout(15_000)
   const page = await context.newPage()
   await page.goto(app.url)
   return { context, page }
@@ -93,5 +95,5 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 export async function clipboardText(page: Page): Promise<string> {
-  return page.evaluate(() => navigator.clipboard.readText())
+  return page.evaluate<string>('navigator.clipboard.readText()')
 }

@@ -1,0 +1,84 @@
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startFakeDigitalOcean, type FakeDigitalOcean } from '../fakes/digitalocean'
+import { browserTestsBlocked, clipboardText, launchBrowser, openApp, screenshot, startWebApp, type RunningApp } from './support'
+
+const blocked = browserTestsBlocked()
+if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI: ${blocked}`)
+if (blocked) console.warn(`[e2e] Skipping the DigitalOcean browser test: ${blocked}`)
+
+describe.skipIf(Boolean(blocked))('web shell end to end: a DigitalOcean account pointed at the fake API', () => {
+  let app: RunningApp
+  let browser: Browser
+  let fake: FakeDigitalOcean
+
+  beforeAll(async () => {
+    fake = await startFakeDigitalOcean({ activateAfterMs: 3_000, deleteAfterMs: 2_000 })
+    app = await startWebApp()
+    browser = await launchBrowser()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await app?.stop()
+    await fake?.close()
+  })
+
+  it('adds the account, creates an HTTPS host, watches it go active, copies the command, deletes it and leaves nothing', async () => {
+    const { page } = await openApp(browser, app)
+
+    // A wrong token is refused with the provider's words, and nothing typed is lost.
+    await page.getByTestId('account-add-open').click()
+    await page.getByTestId('account-cloud').selectOption('digitalocean')
+    await page.getByTestId('account-label').fill('Fake DigitalOcean')
+    await page.getByTestId('credential-token').fill('not-the-token')
+    await page.locator('summary', { hasText: 'Advanced' }).click()
+    await page.getByTestId('account-endpoint').fill(fake.url)
+    await page.getByTestId('account-save').click()
+    await expect.poll(() => page.getByText('Unable to authenticate you').count(), { timeout: 10_000 }).toBeGreaterThan(0)
+    expect(await page.getByTestId('account-label').inputValue()).toBe('Fake DigitalOcean')
+    await screenshot(page, '05-account-error')
+
+    await page.getByTestId('credential-token').fill(fake.token)
+    await page.getByTestId('account-save').click()
+    const accountRow = page.getByTestId('account-row').filter({ hasText: 'Fake DigitalOcean' })
+    await expect.poll(() => accountRow.count(), { timeout: 10_000 }).toBe(1)
+    const accountId = await accountRow.getAttribute('data-account-id')
+    expect(accountId).toBeTruthy()
+
+    await page.getByTestId('create-account').selectOption(accountId!)
+    await expect.poll(() => page.getByTestId('catalog-source').innerText(), { timeout: 10_000 }).toMatch(/live/i)
+    await page.getByTestId('create-region').selectOption('lon1')
+    await expect.poll(() => page.getByTestId('create-plan').inputValue()).toBe('s-1vcpu-512mb-10gb')
+    await page.getByTestId('create-mode-https').check()
+    await page.getByTestId('create-domains').fill('tunnel.example.com')
+    await page.getByTestId('create-email').fill('ops@example.com')
+    await screenshot(page, '06-create-https')
+    await page.getByTestId('create-submit').click()
+
+    const row = page.getByTestId('host-row').first()
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 10_000 }).toBe('provisioning')
+    await expect.poll(() => fake.state.droplets.size, { timeout: 10_000 }).toBe(1)
+    expect(fake.state.firewalls.size).toBe(1)
+    const firewall = [...fake.state.firewalls.values()][0]!
+    expect(firewall.inbound_rules.map((r) => r.ports).sort()).toEqual(['443', '80', '8123'])
+
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 30_000 }).toBe('active')
+    const ip = (await row.getByTestId('host-ip').innerText()).trim().split(/\s/)[0]!
+    expect(ip).toMatch(/^198\.51\.100\.\d+$/)
+    expect(await row.getByTestId('host-cost').innerText()).toContain('4.00')
+    await screenshot(page, '07-digitalocean-active')
+
+    await row.getByTestId('host-copy-command').click()
+    await expect.poll(() => clipboardText(page), { timeout: 5_000 }).toContain('inlets-pro http client')
+    expect(await clipboardText(page)).toContain(`wss://${ip}:8123`)
+
+    await row.getByTestId('host-delete').click()
+    await page.getByTestId('confirm-delete').click()
+    await expect.poll(() => page.getByTestId('host-row').count(), { timeout: 40_000 }).toBe(0)
+
+    // Nothing billable left behind: no droplet, no firewall.
+    expect(fake.state.droplets.size).toBe(0)
+    expect(fake.state.firewalls.size).toBe(0)
+    await screenshot(page, '08-after-teardown')
+  }, 120_000)
+})
