@@ -1,0 +1,163 @@
+/**
+ * The renderer's one way to reach main: `call` unwraps the envelope (throwing an ApiError with
+ * main's explanation when it is not ok), and the hooks below wrap it in TanStack Query.
+ * Nothing secret is ever put in the query cache: the client command and token are fetched
+ * with a plain `call` on the user's click.
+ */
+import { useEffect } from 'react'
+import { QueryClient, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import type { Channel, ChannelInput, ChannelResult, HostsSnapshot } from '../../shared/contract'
+import type { Envelope } from '../../shared/errors'
+import { bridge } from './bridge'
+import { ApiError, bridgeFailure } from './lib/api-error'
+import { coalesce } from './lib/coalesce'
+import { pollIntervalFor } from './lib/poll'
+
+export { ApiError } from './lib/api-error'
+
+export async function call<C extends Channel>(channel: C, input: ChannelInput<C>): Promise<ChannelResult<C>> {
+  let envelope: Envelope<ChannelResult<C>>
+  try {
+    envelope = await bridge.invoke(channel, input)
+  } catch (error) {
+    console.error(`Exitdesk: ${channel} could not be sent`, error)
+    throw bridgeFailure()
+  }
+  if (!envelope.ok) throw new ApiError(envelope.error)
+  return envelope.data
+}
+
+export const queryKeys = {
+  appStatus: ['app', 'status'] as const,
+  clouds: ['clouds'] as const,
+  catalogs: ['catalog'] as const,
+  catalog: (accountId: string) => ['catalog', accountId] as const,
+  accounts: ['accounts'] as const,
+  hosts: ['hosts'] as const,
+}
+
+/** Retry a failed query only when main says trying again may help, and not forever. */
+function retryQuery(failureCount: number, error: unknown): boolean {
+  return error instanceof ApiError && error.info.retryable && failureCount < 3
+}
+
+export function createQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: { retry: retryQuery, staleTime: 1_000 },
+      mutations: { retry: false },
+    },
+  })
+}
+
+export function useAppStatus() {
+  return useQuery({ queryKey: queryKeys.appStatus, queryFn: () => call('app:status', {}), staleTime: 60_000 })
+}
+
+export function useClouds() {
+  // The cloud list is compiled into main: it never changes while the app runs.
+  return useQuery({ queryKey: queryKeys.clouds, queryFn: () => call('clouds:list', {}), staleTime: Infinity })
+}
+
+export function useCatalog(accountId: string | undefined) {
+  return useQuery({
+    queryKey: queryKeys.catalog(accountId ?? ''),
+    queryFn: () => call('clouds:catalog', { accountId: accountId ?? '' }),
+    enabled: accountId !== undefined,
+    staleTime: 5 * 60_000,
+  })
+}
+
+export function useAccounts() {
+  return useQuery({ queryKey: queryKeys.accounts, queryFn: () => call('accounts:list', {}) })
+}
+
+/** The host table: fast while anything is changing, slow when all is settled, paused while hidden. */
+export function useHosts() {
+  return useQuery({
+    queryKey: queryKeys.hosts,
+    queryFn: () => call('hosts:list', {}),
+    refetchInterval: (query) => pollIntervalFor(query.state.data?.hosts),
+    refetchIntervalInBackground: false,
+  })
+}
+
+export function useAddAccount() {
+  const queryClient = useQueryClient()
+  return useMutation({
+    mutationFn: (input: ChannelInput<'accounts:add'>) => call('accounts:add', input),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.accounts }),
+  })
+}
+
+export function useVerifyAccount() {
+  const queryClient = useQueryClient()
+  return useMutation({
+    mutationFn: (accountId: string) => call('accounts:verify', { accountId }),
+    onSettled: (_data, _error, accountId) =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: queryKeys.accounts }),
+        queryClient.invalidateQueries({ queryKey: queryKeys.catalog(accountId) }),
+      ]),
+  })
+}
+
+export function useRemoveAccount() {
+  const queryClient = useQueryClient()
+  return useMutation({
+    mutationFn: (accountId: string) => call('accounts:remove', { accountId }),
+    onSuccess: (_data, accountId) => {
+      queryClient.removeQueries({ queryKey: queryKeys.catalog(accountId) })
+      return Promise.all([
+        queryClient.invalidateQueries({ queryKey: queryKeys.accounts }),
+        queryClient.invalidateQueries({ queryKey: queryKeys.hosts }),
+      ])
+    },
+  })
+}
+
+export function useCreateHost() {
+  const queryClient = useQueryClient()
+  return useMutation({
+    mutationFn: (input: ChannelInput<'hosts:create'>) => call('hosts:create', input),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.hosts }),
+  })
+}
+
+export function useDeleteHost() {
+  const queryClient = useQueryClient()
+  return useMutation({
+    mutationFn: (hostId: string) => call('hosts:delete', { by: 'id', hostId }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.hosts }),
+  })
+}
+
+/** At most one refetch per second from main's change events. */
+const EVENT_GAP_MS = 1_000
+
+/** Main's pushes: refresh what changed instead of waiting for the next poll. */
+export function useBridgeEvents(): void {
+  const queryClient = useQueryClient()
+  useEffect(() => {
+    const hosts = coalesce(() => void queryClient.invalidateQueries({ queryKey: queryKeys.hosts }), EVENT_GAP_MS)
+    const accounts = coalesce(() => {
+      void queryClient.invalidateQueries({ queryKey: queryKeys.accounts })
+      void queryClient.invalidateQueries({ queryKey: queryKeys.catalogs })
+      // A removed or repaired account changes the hosts snapshot's accountErrors too.
+      hosts.run()
+    }, EVENT_GAP_MS)
+    const offHosts = bridge.on('hosts:changed', (payload) => {
+      // Already showing this refresh (or a later one): nothing to fetch.
+      const shown = queryClient.getQueryData<HostsSnapshot>(queryKeys.hosts)?.refreshedAt
+      if (shown && payload?.refreshedAt && Date.parse(payload.refreshedAt) <= Date.parse(shown)) return
+      hosts.run()
+    })
+    const offAccounts = bridge.on('accounts:changed', () => accounts.run())
+    return () => {
+      offHosts()
+      offAccounts()
+      hosts.cancel()
+      accounts.cancel()
+    }
+  }, [queryClient])
+}

@@ -1,0 +1,137 @@
+import { useState } from 'react'
+import type { AccountInfo, CloudInfo, Host } from '../../../../shared/domain'
+import { ErrorMessage } from '../../components/ErrorMessage'
+import { SimulatedTag } from '../../components/SimulatedTag'
+import { StateBadge } from '../../components/StateBadge'
+import { formatAge, formatMoney } from '../../lib/format'
+import { canCopy, canDelete } from '../../lib/hosts'
+import { CopyFallback } from './CopyFallback'
+import { DeleteHostDialog } from './DeleteHostDialog'
+import { useCopyFromMain } from './useCopyFromMain'
+
+export const HOST_COLUMNS = 9
+
+interface Props {
+  host: Host
+  cloud: CloudInfo | undefined
+  account: AccountInfo | undefined
+  now: number
+}
+
+export function HostRow({ host, cloud, account, now }: Props) {
+  const { state: copy, copy: startCopy, dismiss } = useCopyFromMain(host.id)
+  const [confirming, setConfirming] = useState(false)
+  const copyable = canCopy(host)
+  const copyTitle = copyable ? undefined : 'Available once the host is active and has an IP address'
+  const region = cloud?.regions.find((candidate) => candidate.id === host.region)
+  const plan = cloud?.plans.find((candidate) => candidate.id === host.plan)
+  const cloudLabel = cloud?.label ?? host.cloud
+  const hasDetail = Boolean(host.lastError) || copy.status === 'shown' || copy.status === 'failed'
+
+  return (
+    <>
+      <tr
+        className={hasDetail ? 'host-row has-detail' : 'host-row'}
+        data-testid="host-row"
+        data-host-id={host.id}
+        data-state={host.state}
+      >
+        <td>
+          <div className="host-name">{host.name}</div>
+          <div className="cell-tags">
+            <span className="tag" title={host.tunnel.domains.length ? host.tunnel.domains.join(', ') : undefined}>
+              {host.tunnel.mode === 'https' ? 'HTTPS' : 'TCP'}
+            </span>
+            {host.discovered ? (
+              <span className="tag tag-found" title="Exitdesk found this host by its tag; it was not created by this installation.">
+                found in cloud
+              </span>
+            ) : null}
+          </div>
+        </td>
+        <td>
+          <StateBadge state={host.state} rawStatus={host.rawStatus} />
+          {host.busy ? (
+            <span className="busy" role="status">
+              <span className="spinner" aria-hidden="true" /> working…
+            </span>
+          ) : null}
+          {host.rawStatus ? <div className="small muted">{host.rawStatus}</div> : null}
+        </td>
+        <td className="nowrap">
+          <span className="mono" data-testid="host-ip">
+            {host.ipv4 ?? '—'}
+          </span>
+          {host.ipv6 ? <div className="small muted mono ipv6">{host.ipv6}</div> : null}
+        </td>
+        <td data-testid="host-cloud">
+          <span>{cloudLabel}</span>{' '}
+          {cloud?.simulated ? <SimulatedTag /> : null}
+          {account && !account.builtIn ? <div className="small muted">{account.label}</div> : null}
+        </td>
+        <td className="nowrap" title={region?.label}>{host.region}</td>
+        <td className="nowrap" title={plan?.label}>{host.plan}</td>
+        <td className="nowrap" title={new Date(host.createdAt).toLocaleString()}>{formatAge(host.createdAt, now)}</td>
+        <td className="num nowrap" data-testid="host-cost">
+          {formatMoney(host.monthlyCostUsd)}
+        </td>
+        <td>
+          <div className="row-actions">
+            <button
+              type="button"
+              className="button button-small"
+              data-testid="host-copy-command"
+              disabled={!copyable}
+              title={copyTitle}
+              aria-busy={copy.status === 'working' && copy.what === 'command'}
+              onClick={() => void startCopy('command')}
+            >
+              Copy client command
+            </button>
+            <button
+              type="button"
+              className="button button-small"
+              data-testid="host-copy-token"
+              disabled={!copyable}
+              title={copyTitle}
+              aria-busy={copy.status === 'working' && copy.what === 'token'}
+              onClick={() => void startCopy('token')}
+            >
+              Copy token
+            </button>
+            <button
+              type="button"
+              className="button button-small button-danger-quiet"
+              data-testid="host-delete"
+              disabled={!canDelete(host)}
+              onClick={() => setConfirming(true)}
+            >
+              {host.state === 'deleting' ? 'Deleting…' : 'Delete'}
+            </button>
+          </div>
+          {copy.status === 'copied' ? (
+            <span className="copied" role="status" data-testid="copied-text">
+              Copied
+            </span>
+          ) : null}
+          {confirming ? <DeleteHostDialog host={host} cloudLabel={cloudLabel} onClose={() => setConfirming(false)} /> : null}
+        </td>
+      </tr>
+      {hasDetail ? (
+        <tr className="host-detail">
+          <td colSpan={HOST_COLUMNS}>
+            {host.lastError ? (
+              <p className="inline-error" role="alert">
+                {host.lastError}
+              </p>
+            ) : null}
+            {copy.status === 'failed' ? (
+              <ErrorMessage error={copy.error} lead={`The ${copy.what === 'command' ? 'client command' : 'token'} could not be fetched.`} />
+            ) : null}
+            {copy.status === 'shown' ? <CopyFallback what={copy.what} text={copy.text} onClose={dismiss} /> : null}
+          </td>
+        </tr>
+      ) : null}
+    </>
+  )
+}
