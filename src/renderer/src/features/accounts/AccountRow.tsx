@@ -10,7 +10,7 @@ interface Props {
   cloud: CloudInfo | undefined
 }
 
-const STATUS_WORD: Record<AccountInfo['credential'], string> = { ok: 'ok', failing: 'failing', none: 'not checked' }
+const STATUS_WORD: Record<AccountInfo['credential'], string> = { ok: 'ok', failing: 'failing', none: 'none needed' }
 
 export function AccountRow({ account, cloud }: Props) {
   const verify = useVerifyAccount()
@@ -40,15 +40,17 @@ export function AccountRow({ account, cloud }: Props) {
         {remove.isError && !confirming ? <ErrorMessage error={remove.error} lead="The account was not removed." /> : null}
       </div>
       <div className="account-actions">
-        <button
-          type="button"
-          className="button button-small"
-          data-testid="account-verify"
-          disabled={verify.isPending}
-          onClick={() => verify.mutate(account.id)}
-        >
-          {verify.isPending ? 'Verifying…' : 'Verify'}
-        </button>
+        {account.builtIn ? null : (
+          <button
+            type="button"
+            className="button button-small"
+            data-testid="account-verify"
+            disabled={verify.isPending}
+            onClick={() => verify.mutate(account.id)}
+          >
+            {verify.isPending ? 'Verifying…' : 'Verify'}
+          </button>
+        )}
         {account.builtIn ? null : (
           <button type="button" className="button button-small button-danger-quiet" data-testid="account-remove" onClick={() => setConfirming(true)}>
             Remove

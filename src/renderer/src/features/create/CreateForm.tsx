@@ -219,7 +219,8 @@ export function CreateForm({ accounts, clouds }: Props) {
             ) : null}
             {available.map((candidate) => (
               <option key={candidate.id} value={candidate.id}>
-                {candidate.label} — {formatMonthly(candidate.monthlyCostUsd)}
+                {/* Price first: a narrow select still shows what the choice costs. */}
+                {formatMonthly(candidate.monthlyCostUsd)} — {candidate.label}
                 {candidate.costNote ? ` (${candidate.costNote})` : ''}
               </option>
             ))}
@@ -269,7 +270,6 @@ export function CreateForm({ accounts, clouds }: Props) {
           {create.isPending ? 'Creating…' : `Create host — ${plan ? formatMonthly(plan.monthlyCostUsd) : '—'}`}
         </button>
         {plan?.costNote ? <span className="hint">{plan.costNote}</span> : null}
-        {cloud.simulated ? <span className="hint">Simulated: nothing is billed.</span> : null}
       </div>
       {formError ? (
         <p className="inline-error" id={`${formId}-error`} role="alert" data-testid="create-error">
