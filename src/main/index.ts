@@ -5,17 +5,23 @@
 import { join } from 'node:path'
 import { app, BrowserWindow, session, shell } from 'electron'
 import { createCore, type Core } from './core'
+import { defaultDataDir } from './data-dir'
 import { registerIpc } from './ipc'
 import { createSecretStore } from './secrets'
+import { isTrustedUrl } from './trusted-url'
 
-const devServerUrl = process.env.ELECTRON_RENDERER_URL
+// The dev server only in development: a packaged app never loads (and never trusts) a URL from the environment.
+const devServerUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL
 const rendererFile = join(__dirname, '../renderer/index.html')
 
 /** Only our own page may call the contract: the built file, or the dev server in `npm run dev`. */
-function isTrustedUrl(url: string): boolean {
-  if (devServerUrl) return new URL(url).origin === new URL(devServerUrl).origin
-  return url.startsWith('file://') && decodeURIComponent(new URL(url).pathname).endsWith('/renderer/index.html')
-}
+const trusted = (url: string): boolean => isTrustedUrl(url, devServerUrl, rendererFile)
+
+// The same folder the web shell uses (EXITDESK_DATA_DIR, else <appData>/Exitdesk). Electron's own
+// default is <appData>/<package name>, i.e. ~/.config/exitdesk on Linux, which is a different folder
+// there; setting it also keeps Chromium's profile and the single-instance lock with the ledger.
+app.setName('Exitdesk')
+app.setPath('userData', defaultDataDir())
 
 function createWindow(): BrowserWindow {
   const window = new BrowserWindow({
@@ -31,6 +37,7 @@ function createWindow(): BrowserWindow {
       sandbox: true,
       nodeIntegration: false,
       webSecurity: true,
+      webviewTag: false,
       spellcheck: false,
     },
   })
@@ -41,7 +48,7 @@ function createWindow(): BrowserWindow {
     return { action: 'deny' }
   })
   window.webContents.on('will-navigate', (event, url) => {
-    if (!isTrustedUrl(url)) event.preventDefault()
+    if (!trusted(url)) event.preventDefault()
   })
   if (devServerUrl) void window.loadURL(devServerUrl)
   else void window.loadFile(rendererFile)
@@ -49,7 +56,11 @@ function createWindow(): BrowserWindow {
 }
 
 function hardenSessions(): void {
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
+  // Every permission is refused, except writing text to the clipboard from our own page (the
+  // "copy client command" button; the renderer shows the text to select when even that fails).
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) => {
+    callback(permission === 'clipboard-sanitized-write' && details.isMainFrame && trusted(details.requestingUrl))
+  })
   app.on('web-contents-created', (_event, contents) => {
     contents.on('will-attach-webview', (event) => event.preventDefault())
   })
@@ -57,21 +68,33 @@ function hardenSessions(): void {
 
 let core: Core | undefined
 
-app.setName('Exitdesk')
-app.whenReady().then(async () => {
-  hardenSessions()
-  core = await createCore({ dataDir: app.getPath('userData'), secrets: createSecretStore(), shell: 'electron', version: app.getVersion() })
-  registerIpc(core.dispatch, core.events, isTrustedUrl, () => BrowserWindow.getAllWindows())
-  createWindow()
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow()
+// One instance per data folder: two would poll the same clouds and write the same ledger.
+if (!app.requestSingleInstanceLock()) {
+  app.quit()
+} else {
+  app.on('second-instance', () => {
+    const [window] = BrowserWindow.getAllWindows()
+    if (!window) return
+    if (window.isMinimized()) window.restore()
+    window.focus()
   })
-}).catch((error: unknown) => {
-  console.error('Exitdesk could not start:', error instanceof Error ? error.message : 'unknown error')
-  app.exit(1)
-})
+  app.whenReady().then(async () => {
+    hardenSessions()
+    core = await createCore({ dataDir: app.getPath('userData'), secrets: createSecretStore(), shell: 'electron', version: app.getVersion() })
+    registerIpc(core.dispatch, core.events, trusted, () => BrowserWindow.getAllWindows())
+    createWindow()
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0) createWindow()
+    })
+  }).catch((error: unknown) => {
+    console.error('Exitdesk could not start:', error instanceof Error ? error.message : 'unknown error')
+    app.exit(1)
+  })
+}
 
+// On macOS the app stays alive with no window and 'activate' reopens one, so the core (its
+// polling) stops only when the app really quits.
 app.on('window-all-closed', () => {
-  core?.stop()
   if (process.platform !== 'darwin') app.quit()
 })
+app.on('will-quit', () => core?.stop())

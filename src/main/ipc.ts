@@ -21,7 +21,11 @@ export function registerIpc(dispatch: Dispatch, events: EventBus, isTrustedUrl: 
   }
   const unsubscribe = eventNames.map((name) =>
     events.on(name, (payload) => {
-      for (const window of windows()) if (!window.isDestroyed()) window.webContents.send(`${EVENT_PREFIX}${name}`, payload)
+      // Only to our own page, like the sender check: events carry nothing secret, but nobody else needs them.
+      for (const window of windows()) {
+        if (window.isDestroyed() || window.webContents.isDestroyed() || !isTrustedUrl(window.webContents.getURL())) continue
+        window.webContents.send(`${EVENT_PREFIX}${name}`, payload)
+      }
     }),
   )
   return () => {
@@ -31,6 +35,12 @@ export function registerIpc(dispatch: Dispatch, events: EventBus, isTrustedUrl: 
 }
 
 function isTrustedSender(event: IpcMainInvokeEvent, isTrustedUrl: (url: string) => boolean): boolean {
-  const frame = event.senderFrame
-  return frame !== null && frame === event.sender.mainFrame && isTrustedUrl(frame.url)
+  try {
+    const frame = event.senderFrame
+    return frame !== null && frame === event.sender.mainFrame && isTrustedUrl(frame.url)
+  } catch {
+    // A frame that navigated away or was destroyed while the call was in flight throws on access:
+    // refuse with the envelope rather than let Electron reject with "Error invoking remote method".
+    return false
+  }
 }

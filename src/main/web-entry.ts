@@ -4,6 +4,7 @@
  * and by the end-to-end tests.
  */
 import { join } from 'node:path'
+import { version } from '../../package.json'
 import { createCore } from './core'
 import { defaultDataDir } from './data-dir'
 import { createSecretStore } from './secrets'
@@ -11,7 +12,7 @@ import { startWebBridge } from './web'
 
 async function main(): Promise<void> {
   const dataDir = defaultDataDir()
-  const core = await createCore({ dataDir, secrets: createSecretStore(), shell: 'web', version: process.env.npm_package_version ?? 'dev' })
+  const core = await createCore({ dataDir, secrets: createSecretStore(), shell: 'web', version })
   const port = process.env.EXITDESK_PORT ? Number(process.env.EXITDESK_PORT) : 0
   const bridge = await startWebBridge({ dispatch: core.dispatch, events: core.events, staticDir: join(__dirname, '../renderer'), port })
   console.log(`Exitdesk is running. Open this address in your browser (it contains this run's access token):\n\n  ${bridge.url}\n\nData folder: ${dataDir}\nPress Ctrl+C to stop.`)

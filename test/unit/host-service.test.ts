@@ -131,6 +131,22 @@ describe('HostService', () => {
     expect(cloud.calls.delete).toBe(calls + 1)
   })
 
+  it('leaves a rate-limited account alone until the provider says, and reports it as a sentence', async () => {
+    const { hosts, cloud, clock } = await makeHostService()
+    await hosts.create(request())
+    cloud.failNext('listByTag', { code: 'rate-limited', message: 'The cloud is limiting how fast Exitdesk may call it.', providerMessage: 'Too many requests', retryable: true, retryAfterSeconds: 20 })
+    await hosts.refresh()
+    expect(hosts.snapshot().accountErrors).toEqual([{ accountId: 'simulated', message: expect.stringContaining('Too many requests') }])
+    const calls = cloud.calls.listByTag
+    clock.advance(19_000)
+    await hosts.refresh()
+    expect(cloud.calls.listByTag).toBe(calls)
+    clock.advance(1_000)
+    await hosts.refresh()
+    expect(cloud.calls.listByTag).toBe(calls + 1)
+    expect(hosts.snapshot().accountErrors).toEqual([])
+  })
+
   it('a refused create surfaces the error and leaves nothing behind', async () => {
     const { hosts, cloud, simulator } = await makeHostService()
     cloud.failNext('provision', { code: 'unprocessable', message: 'The cloud could not accept these settings.', providerMessage: 'size unavailable', retryable: false })

@@ -73,19 +73,20 @@ export class AccountService {
     if (manifest.simulated) throw invalidInput('cloud', 'cloud: the simulated cloud is built in and needs no account.')
     const credentials = checkCredentials(input.credentials, manifest.credentialFields.map((f) => f.key))
     if (input.endpoint && !manifest.supportsEndpoint) throw invalidInput('endpoint', `endpoint cannot be changed for ${manifest.label}.`)
+    const endpoint = input.endpoint ? checkEndpoint(input.endpoint) : undefined
     const keyring = await this.deps.secrets.available()
     if (!keyring.available) {
       throw new AppError({ code: 'keyring-unavailable', message: keyring.message ?? 'No system keyring is available, so Exitdesk cannot store cloud credentials.', retryable: false })
     }
     const id = randomUUID()
-    const ctx: CloudContext = { accountId: id, credentials, endpoint: input.endpoint ?? manifest.defaultEndpoint ?? '' }
+    const ctx: CloudContext = { accountId: id, credentials, endpoint: endpoint ?? manifest.defaultEndpoint ?? '' }
     const { accountName } = await withDeadline((signal) => provisioner.verify(ctx, signal))
     await this.deps.secrets.set(secretKey(id), JSON.stringify(credentials))
     const record: AccountRecord = {
       id,
       cloud: input.cloud,
       label: input.label,
-      endpoint: input.endpoint,
+      endpoint,
       createdAt: new Date(this.deps.clock.now()).toISOString(),
       credential: 'ok',
       accountName,
@@ -153,6 +154,20 @@ export class AccountService {
 
 function secretKey(accountId: string): string {
   return `account:${accountId}`
+}
+
+/**
+ * The credential travels to this address, so it must be https — except a test server on this
+ * computer's loopback, which is how the tests point an account at a fake cloud.
+ */
+function checkEndpoint(endpoint: string): string {
+  const url = new URL(endpoint)
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
+  if (url.protocol !== 'https:' && !loopback) {
+    throw invalidInput('endpoint', 'endpoint must start with https:// (plain http is only allowed for a test server on 127.0.0.1).')
+  }
+  if (url.username || url.password || url.search || url.hash) throw invalidInput('endpoint', 'endpoint must be a plain address, without user name, query or fragment.')
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
 }
 
 /** Exactly the manifest's fields, each non-empty: a missing or unexpected field is named. */

@@ -66,6 +66,8 @@ export class HostService {
   private lastRefreshStartedAt = Number.NEGATIVE_INFINITY
   private refreshedAt: string | undefined
   private readonly accountErrors = new Map<string, string>()
+  /** Per account: consecutive failed lists and the time before which it is not asked again. */
+  private readonly accountBackoff = new Map<string, { failures: number; retryAt: number }>()
   /** Hosts with a step running right now: a refresh never runs a second step for them. */
   private readonly stepping = new Set<string>()
   /** Tunnel tokens of simulated hosts when no keyring exists (they are worth nothing outside this run). */
@@ -77,7 +79,7 @@ export class HostService {
 
   /** The hosts as last seen, at once; a refresh starts in the background if the data is old. */
   list(): HostsSnapshot {
-    if (this.deps.clock.now() - this.lastRefreshStartedAt >= MIN_REFRESH_INTERVAL_MS) void this.refresh()
+    this.refreshIfOlderThan(MIN_REFRESH_INTERVAL_MS)
     return this.snapshot()
   }
 
@@ -212,7 +214,8 @@ export class HostService {
   private schedule(): void {
     if (this.stopped) return
     this.tickHandle = this.timers().setTimeout(() => {
-      void this.refresh().finally(() => this.schedule())
+      // The renderer's polls refresh too; the service's own tick only fills the gaps.
+      void (this.refreshIfOlderThan(this.nextTickMs() - MIN_REFRESH_INTERVAL_MS) ?? Promise.resolve()).finally(() => this.schedule())
     }, this.nextTickMs())
   }
 
@@ -220,12 +223,23 @@ export class HostService {
     return this.deps.timers ?? { setTimeout: (cb, ms) => setTimeout(cb, ms).unref(), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) }
   }
 
+  /** Starts a refresh unless one started less than `ms` ago; returns it when it runs. */
+  private refreshIfOlderThan(ms: number): Promise<void> | undefined {
+    if (this.refreshing) return this.refreshing
+    if (this.deps.clock.now() - this.lastRefreshStartedAt < ms) return undefined
+    return this.refresh()
+  }
+
   private async runRefresh(): Promise<void> {
     const hosts = this.deps.ledger.read().hosts
-    const accounts = this.deps.accounts.records().filter((a) => a.credential !== 'failing' || hosts.some((h) => h.accountId === a.id))
-    await Promise.all(accounts.map((account) => this.refreshAccount(account)))
     const now = this.deps.clock.now()
-    const due = this.deps.ledger.read().hosts.filter((h) => h.phase !== 'created' && (h.nextAttemptAt ?? 0) <= now)
+    const accounts = this.deps.accounts
+      .records()
+      .filter((a) => a.credential !== 'failing' || hosts.some((h) => h.accountId === a.id))
+      // A provider that said "slow down" (or is failing) is left alone until its back-off ends.
+      .filter((a) => (this.accountBackoff.get(a.id)?.retryAt ?? 0) <= now)
+    await Promise.all(accounts.map((account) => this.refreshAccount(account)))
+    const due = this.deps.ledger.read().hosts.filter((h) => h.phase !== 'created' && (h.nextAttemptAt ?? 0) <= this.deps.clock.now())
     for (const host of due) await this.advance(host.id)
     this.refreshedAt = new Date(this.deps.clock.now()).toISOString()
     this.changed()
@@ -237,8 +251,12 @@ export class HostService {
     try {
       observations = await this.observe(account, records)
       this.accountErrors.delete(account.id)
+      this.accountBackoff.delete(account.id)
     } catch (error) {
-      this.accountErrors.set(account.id, `${account.label}: ${describeError(toErrorInfo(error))}`)
+      const info = toErrorInfo(error)
+      const failures = (this.accountBackoff.get(account.id)?.failures ?? 0) + 1
+      this.accountBackoff.set(account.id, { failures, retryAt: this.deps.clock.now() + backoffMs(failures, info.retryAfterSeconds) })
+      this.accountErrors.set(account.id, `${account.label}: ${describeError(info)}`)
       return
     }
     const missing = await this.confirmMissing(account, records, observations)
