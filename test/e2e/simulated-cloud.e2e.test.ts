@@ -56,3 +56,41 @@ describe.skipIf(Boolean(blocked))('web shell end to end: the simulated cloud', (
     expect(cloud.firewalls).toHaveLength(0)
   }, 90_000)
 })
+
+describe.skipIf(Boolean(blocked))('web shell end to end: no keyring on the machine', () => {
+  let app: RunningApp
+  let browser: Browser
+
+  beforeAll(async () => {
+    // A D-Bus address that leads nowhere: keytar loads, but no Secret Service answers.
+    app = await startWebApp({ DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/exitdesk-test-bus' })
+    browser = await launchBrowser()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await app?.stop()
+  })
+
+  it('says so plainly, refuses to store a cloud credential, and the simulated cloud still works', async () => {
+    const { page } = await openApp(browser, app)
+    const banner = page.getByTestId('keyring-banner')
+    await expect.poll(() => banner.isVisible(), { timeout: 20_000 }).toBe(true)
+    expect(await banner.innerText()).toMatch(/keyring/i)
+    await screenshot(page, '09-no-keyring')
+
+    await page.getByTestId('account-add-open').click()
+    await page.getByTestId('account-cloud').selectOption('digitalocean')
+    await page.getByTestId('account-label').fill('Would be lost')
+    await page.getByTestId('credential-token').fill('dop_v1_example')
+    await page.getByTestId('account-save').click()
+    await expect.poll(() => page.getByTestId('account-error').innerText(), { timeout: 20_000 }).toMatch(/keyring/i)
+    expect(await page.getByTestId('account-row').count()).toBe(1) // only the built-in simulated cloud
+
+    await page.getByTestId('create-submit').click()
+    const row = page.getByTestId('host-row').first()
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 20_000 }).toBe('active')
+    await row.getByTestId('host-copy-command').click()
+    await expect.poll(() => clipboardText(page), { timeout: 5_000 }).toContain('inlets-pro tcp client')
+    expect(app.output()).not.toMatch(/\n\s+at .+:\d+:\d+/) // no stack trace printed
+  }, 90_000)
+})
