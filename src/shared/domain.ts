@@ -63,7 +63,7 @@ export interface TunnelSettings {
 
 /** Another resource that belongs to a host and must be removed with it. */
 export interface AttachedResource {
-  kind: 'firewall' | 'security-group' | 'public-ip' | 'network-interface' | 'disk'
+  kind: 'firewall' | 'security-group' | 'public-ip' | 'network-interface' | 'disk' | 'tag'
   id: string
 }
 

@@ -136,7 +136,8 @@ describe('DigitalOcean adapter: TCP lifecycle', () => {
     const { ctx, p, fake } = await setup()
     const created = await p.provision(ctx, spec('t1'), startLocator(), undefined, signal())
     expect(created.done).toBe(true)
-    expect(created.locator.attached).toEqual([])
+    // Droplet create makes the per-host tag; it is recorded so teardown removes it too.
+    expect(created.locator.attached).toEqual([{ kind: 'tag', id: 'exitdesk-host-t1' }])
     const id = created.locator.instanceId!
     expect(id).toMatch(/^[0-9]+$/)
 
@@ -178,7 +179,8 @@ describe('DigitalOcean adapter: TCP lifecycle', () => {
     await expect(p.status(ctx, step3.locator, signal())).resolves.toBeNull()
     expect(fake.state.droplets.size).toBe(0)
     expect(fake.state.firewalls.size).toBe(0)
-    expect(fake.requests.filter((r) => r.method === 'DELETE')).toHaveLength(1)
+    expect([...fake.state.tags]).not.toContain('exitdesk-host-t1')
+    expect(fake.requests.filter((r) => r.method === 'DELETE').map((r) => r.path.split('/')[2])).toEqual(['droplets', 'tags'])
   })
 
   it('a droplet that activates after a number of reads is reported as such', async () => {
@@ -215,9 +217,8 @@ describe('DigitalOcean adapter: HTTPS lifecycle', () => {
     const step1 = await p.provision(ctx, s, startLocator(), undefined, signal())
     expect(step1).toMatchObject({ done: false, progress: 'firewall-created' })
     expect(step1.locator.instanceId).toBeUndefined()
-    expect(step1.locator.attached).toHaveLength(1)
-    const firewallId = step1.locator.attached[0]!.id
-    expect(step1.locator.attached[0]!.kind).toBe('firewall')
+    expect(step1.locator.attached.map((r) => r.kind)).toEqual(['tag', 'firewall'])
+    const firewallId = step1.locator.attached.find((r) => r.kind === 'firewall')!.id
 
     const firewall = fake.state.firewalls.get(firewallId)!
     expect(firewall.name).toBe('exitdesk-h1')
@@ -246,9 +247,10 @@ describe('DigitalOcean adapter: HTTPS lifecycle', () => {
     expect(d2.locator.attached).toEqual([])
     expect(fake.state.droplets.size).toBe(0)
     expect(fake.state.firewalls.size).toBe(0)
+    expect([...fake.state.tags]).not.toContain('exitdesk-host-h1')
 
     const order = fake.requests.filter((r) => r.method === 'DELETE').map((r) => r.path.split('/')[2])
-    expect(order).toEqual(['droplets', 'firewalls'])
+    expect(order).toEqual(['droplets', 'firewalls', 'tags'])
   })
 
   it('a retried firewall step after a crash finds the firewall instead of creating a duplicate', async () => {

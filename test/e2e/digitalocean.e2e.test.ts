@@ -79,6 +79,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: a DigitalOcean account 
     // Nothing billable left behind: no droplet, no firewall.
     expect(fake.state.droplets.size).toBe(0)
     expect(fake.state.firewalls.size).toBe(0)
+    expect([...fake.state.tags].filter((tag) => tag.startsWith('exitdesk-host-'))).toEqual([])
     await screenshot(page, '08-after-teardown')
   }, 120_000)
 })

@@ -212,6 +212,12 @@ export class DigitalOceanClient {
     await this.send('POST', '/v2/tags', { body: { name }, signal })
   }
 
+  /** Returns false when the tag was already gone (404). resources/tags/tags_delete.yml */
+  async deleteTag(name: string, signal: AbortSignal): Promise<boolean> {
+    const response = await this.send('DELETE', `/v2/tags/${encodeURIComponent(name)}`, { signal, accept: [404] })
+    return response.status !== 404
+  }
+
   private async send<T = unknown>(
     method: string,
     path: string,

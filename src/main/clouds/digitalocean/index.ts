@@ -9,7 +9,8 @@
  * Create (HTTPS): [tag exists? POST /v2/tags] + [find by name | POST /v2/firewalls] -> 'firewall-created'
  *                 then the droplet step as for TCP                               -> done
  * Teardown:       DELETE /v2/droplets/{id}                                       -> 'droplet-delete-requested'
- *                 GET /v2/droplets/{id} until 404, then DELETE each firewall     -> done
+ *                 GET /v2/droplets/{id} until 404, then DELETE each firewall,
+ *                 then the host's own tag                                       -> done
  *
  * TCP tunnels get no firewall: the client decides which ports it advertises, so every port
  * stays open, as the original inlets provision package does. HTTPS tunnels open only 8123
@@ -81,6 +82,7 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
         // A Cloud Firewall may only name tags that exist (shared/attributes/existing_tags_array.yml),
         // while droplet create makes its tags on the fly; so the host tag is made here first.
         if (!(await client.tagExists(spec.tags.host, signal))) await client.createTag(spec.tags.host, signal)
+        recordHostTag(next, spec.tags.host)
         const name = firewallName(spec.hostId)
         // A create that succeeded before a crash must be found, not repeated.
         const existing = (await client.listFirewalls(signal)).find((firewall) => firewall.name === name)
@@ -94,6 +96,8 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
       const [found] = await client.listDroplets({ tagName: spec.tags.host }, signal)
       const droplet = found ?? (await client.createDroplet(dropletRequest(spec), signal))
       next.instanceId = String(droplet.id)
+      // Droplet create made the host tag if it did not exist; it is removed at teardown.
+      recordHostTag(next, spec.tags.host)
       return { done: true, locator: next, progress: PROGRESS.dropletCreated }
     },
 
@@ -115,12 +119,13 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
           return { done: false, locator: next, progress: PROGRESS.dropletDeleteRequested, waitingFor: 'the droplet to disappear' }
         }
       }
-      // The droplet is gone (or was never created): now its firewall can go. A 404 means an
-      // earlier call already removed it.
-      for (const resource of locator.attached) {
-        if (resource.kind !== 'firewall') continue
-        await client.deleteFirewall(resource.id, signal)
-        next.attached = next.attached.filter((kept) => !(kept.kind === 'firewall' && kept.id === resource.id))
+      // The droplet is gone (or was never created): now its firewall can go, then the tag the
+      // firewall targeted. A 404 means an earlier call already removed it.
+      for (const kind of ['firewall', 'tag'] as const) {
+        for (const resource of locator.attached.filter((attached) => attached.kind === kind)) {
+          await (kind === 'firewall' ? client.deleteFirewall(resource.id, signal) : client.deleteTag(resource.id, signal))
+          next.attached = next.attached.filter((kept) => !(kept.kind === kind && kept.id === resource.id))
+        }
       }
       return { done: true, locator: next, progress: PROGRESS.attachedRemoved }
     },
@@ -189,6 +194,10 @@ function planLabel(size: DoSize): string {
   const memory = size.memory >= 1024 ? `${size.memory / 1024} GB` : `${size.memory} MB`
   const kind = size.description ? `${size.description}: ` : ''
   return `${kind}${size.vcpus} vCPU, ${memory} RAM, ${size.disk} GB disk`
+}
+
+function recordHostTag(locator: HostLocator, tag: string): void {
+  if (!locator.attached.some((resource) => resource.kind === 'tag' && resource.id === tag)) locator.attached.push({ kind: 'tag', id: tag })
 }
 
 function copyLocator(locator: HostLocator): HostLocator {
