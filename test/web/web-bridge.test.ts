@@ -11,29 +11,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { startWebBridge, type WebBridge } from '../../src/main/web'
 import { createEventBus, type EventBus } from '../../src/main/events'
 import type { Dispatch } from '../../src/main/dispatch'
-import type { AppErrorInfo, Envelope } from '../../src/shared/errors'
-import type { ExitdeskBridge } from '../../src/shared/contract'
+import type { Envelope } from '../../src/shared/errors'
 
-/*
- * The browser client belongs to the renderer project (tsconfig.web.json); a static import would
- * pull it into the node project (TS6307). It is loaded at run time and typed by this mirror of
- * its exports instead; tsconfig.web.json type-checks the file itself.
- */
-interface EventSourceLike {
-  addEventListener(type: string, listener: (event: { data: string }) => void): void
-  close(): void
-}
-type FetchLike = (
-  url: string,
-  init: { method: 'POST'; headers: Record<string, string>; body: string; credentials: 'same-origin' },
-) => Promise<{ status: number; json(): Promise<unknown> }>
-interface HttpBridgeModule {
-  createHttpBridge(options?: { baseUrl?: string; fetch?: FetchLike; createEventSource?: (url: string) => EventSourceLike }): ExitdeskBridge
-  NETWORK_ERROR: AppErrorInfo
-  SESSION_ERROR: AppErrorInfo
-}
-const httpBridgePath = '../../src/renderer/src/bridge/http-bridge'
-const { createHttpBridge, NETWORK_ERROR, SESSION_ERROR } = (await import(/* @vite-ignore */ httpBridgePath)) as HttpBridgeModule
+// The browser client is written against small structural types, so the node project can import it too.
+import { createHttpBridge, NETWORK_ERROR, SESSION_ERROR, type EventSourceLike, type FetchLike } from '../../src/renderer/src/bridge/http-bridge'
 
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
