@@ -65,6 +65,8 @@ export interface HostsSnapshot {
   hosts: Host[]
   /** ISO 8601 time of the last completed refresh, absent before the first. */
   refreshedAt?: string
+  /** Goes up by one whenever anything in the snapshot changes; events carry the same number. */
+  version: number
   /** Accounts whose last refresh failed, with the reason as a sentence. */
   accountErrors: Array<{ accountId: string; message: string }>
 }
@@ -99,8 +101,8 @@ export const channelNames = Object.keys(channels) as Channel[]
 
 /** Events main pushes to the renderer. Payloads carry nothing secret. */
 export interface Events {
-  /** The host list changed (a refresh finished or a create/delete step advanced). */
-  'hosts:changed': { refreshedAt: string }
+  /** The host list changed (a refresh saw something new, or a create/delete step advanced). */
+  'hosts:changed': { version: number }
   /** Accounts were added, removed or re-verified. */
   'accounts:changed': { at: string }
 }

@@ -161,11 +161,11 @@ describe('registerIpc (src/main/ipc.ts)', () => {
     const foreign = fakeWindow({ url: 'https://evil.example/' })
     windows = [first.asWindow, destroyed.asWindow, second.asWindow, foreign.asWindow]
 
-    events.emit('hosts:changed', { refreshedAt: '2025-01-01T00:00:00.000Z' })
+    events.emit('hosts:changed', { version: 5 })
     events.emit('accounts:changed', { at: '2025-01-01T00:00:01.000Z' })
 
     const expected = [
-      [`${EVENT_PREFIX}hosts:changed`, { refreshedAt: '2025-01-01T00:00:00.000Z' }],
+      [`${EVENT_PREFIX}hosts:changed`, { version: 5 }],
       [`${EVENT_PREFIX}accounts:changed`, { at: '2025-01-01T00:00:01.000Z' }],
     ]
     expect(first.sent).toEqual(expected)
@@ -180,7 +180,7 @@ describe('registerIpc (src/main/ipc.ts)', () => {
     dispose()
     expect(fake.handlers.size).toBe(0)
     expect(fake.ipcMain.removeHandler).toHaveBeenCalledTimes(channelNames.length)
-    events.emit('hosts:changed', { refreshedAt: '2025-01-01T00:00:00.000Z' })
+    events.emit('hosts:changed', { version: 5 })
     expect(window.sent).toEqual([])
     // Registering again works (no "second handler" error), as after a reload of the shell.
     dispose = registerIpc(dispatch, events, trusted, () => windows)
@@ -220,8 +220,8 @@ describe('the preload (src/preload/index.ts)', () => {
 
     // The IpcRendererEvent (which carries ipcRenderer itself as `sender`) never reaches the page.
     const ipcEvent = { sender: fake.ipcRenderer }
-    for (const wrapped of listeners) wrapped(ipcEvent, { refreshedAt: 'now' })
-    expect(listener).toHaveBeenCalledExactlyOnceWith({ refreshedAt: 'now' })
+    for (const wrapped of listeners) wrapped(ipcEvent, { version: 9 })
+    expect(listener).toHaveBeenCalledExactlyOnceWith({ version: 9 })
 
     off()
     expect(fake.ipcRenderer.removeListener).toHaveBeenLastCalledWith(name, listeners[0])

@@ -30,8 +30,10 @@ type Method = 'provision' | 'status' | 'delete' | 'listByTag'
 export function instrument(inner: Provisioner) {
   const calls: Record<Method, number> = { provision: 0, status: 0, delete: 0, listByTag: 0 }
   const failures: Array<{ method: Method; error: AppErrorInfo; afterSuccess?: boolean }> = []
+  const hooks: Partial<Record<Method, () => void>> = {}
   async function run<T>(method: Method, work: () => Promise<T>): Promise<T> {
     calls[method] += 1
+    hooks[method]?.()
     const index = failures.findIndex((f) => f.method === method)
     const failure = index >= 0 ? failures.splice(index, 1)[0] : undefined
     if (failure && !failure.afterSuccess) throw new AppError(failure.error)
@@ -52,6 +54,10 @@ export function instrument(inner: Provisioner) {
   return {
     provisioner,
     calls,
+    /** Runs `hook` at every call of `method`, e.g. to let fake time pass while the cloud answers. */
+    during(method: Method, hook: () => void) {
+      hooks[method] = hook
+    },
     failNext(method: Method, error: Partial<AppErrorInfo> = {}, options: { afterSuccess?: boolean } = {}) {
       failures.push({ method, error: { code: 'provider-unavailable', message: 'The cloud is having trouble.', retryable: true, ...error }, afterSuccess: options.afterSuccess })
     },

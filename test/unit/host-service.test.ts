@@ -68,6 +68,36 @@ describe('HostService', () => {
     expect(cloud.calls.status - before.status).toBe(0)
   })
 
+  it('pushes a change event only when something changed, numbered like the snapshot', async () => {
+    const { hosts, clock, changes } = await makeHostService()
+    await hosts.create(request())
+    await hosts.refresh()
+    const seen = changes()
+    expect(hosts.snapshot().version).toBe(seen)
+    await hosts.refresh() // nothing new in the cloud
+    expect(changes()).toBe(seen)
+    clock.advance(SIM_BOOT_MS)
+    await hosts.refresh() // active now, with an IP
+    expect(changes()).toBe(seen + 1)
+    expect(hosts.snapshot().version).toBe(seen + 1)
+  })
+
+  it('does not start a list-triggered refresh right after one ended (a slow cloud is not refreshed back to back)', async () => {
+    const { hosts, cloud, clock } = await makeHostService()
+    cloud.during('listByTag', () => clock.advance(5_000)) // the cloud takes 5 s to answer
+    await hosts.refresh()
+    const calls = cloud.calls.listByTag
+    clock.advance(MIN_REFRESH_INTERVAL_MS - 1)
+    hosts.list() // 6.5 s after the refresh started, but just after it ended
+    await Promise.resolve()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(cloud.calls.listByTag).toBe(calls)
+    clock.advance(1)
+    hosts.list()
+    await hosts.refresh() // joins the refresh list() started
+    expect(cloud.calls.listByTag).toBe(calls + 1)
+  })
+
   it('coalesces concurrent refreshes into one run', async () => {
     const { hosts, cloud } = await makeHostService()
     await hosts.create(request())

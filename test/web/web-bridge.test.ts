@@ -454,10 +454,10 @@ describe('local HTTP bridge', () => {
       const hello = await readUntil(reader, '\n\n')
       expect(events.live()).toBe(2) // one subscription per contract event
 
-      events.emit('hosts:changed', { refreshedAt: '2026-01-02T03:04:05.000Z' })
+      events.emit('hosts:changed', { version: 7 })
       events.emit('accounts:changed', { at: '2026-01-02T03:04:06.000Z' })
       const text = await readUntil(reader, 'event: accounts:changed', hello)
-      expect(text).toContain('event: hosts:changed\ndata: {"refreshedAt":"2026-01-02T03:04:05.000Z"}\n\n')
+      expect(text).toContain('event: hosts:changed\ndata: {"version":7}\n\n')
       expect(text).toContain('event: accounts:changed\ndata: {"at":"2026-01-02T03:04:06.000Z"}\n\n')
 
       abort.abort()
@@ -576,11 +576,11 @@ describe('browser client events (fake EventSource)', () => {
     expect(source.url).toBe('/api/events')
     expect(source.listeners.get('hosts:changed')).toHaveLength(1)
     expect(source.listeners.get('accounts:changed')).toHaveLength(1)
-    source.fire('hosts:changed', '{"refreshedAt":"t1"}')
+    source.fire('hosts:changed', '{"version":1}')
     source.fire('accounts:changed', '{"at":"t2"}')
     source.fire('hosts:changed', 'not json') // dropped, not thrown
-    expect(a).toEqual([{ refreshedAt: 't1' }])
-    expect(b).toEqual([{ refreshedAt: 't1' }])
+    expect(a).toEqual([{ version: 1 }])
+    expect(b).toEqual([{ version: 1 }])
     expect(c).toEqual([{ at: 't2' }])
   })
 
@@ -592,14 +592,14 @@ describe('browser client events (fake EventSource)', () => {
     const source = FakeEventSource.made[0]!
     off1()
     off1() // twice is harmless
-    source.fire('hosts:changed', '{"refreshedAt":"t"}')
+    source.fire('hosts:changed', '{"version":2}')
     expect(seen).toEqual([])
     expect(source.closed).toBe(false)
     off2()
     expect(source.closed).toBe(true)
     client.on('hosts:changed', (p) => seen.push(p))
     expect(FakeEventSource.made).toHaveLength(2)
-    FakeEventSource.made[1]!.fire('hosts:changed', '{"refreshedAt":"again"}')
-    expect(seen).toEqual([{ refreshedAt: 'again' }])
+    FakeEventSource.made[1]!.fire('hosts:changed', '{"version":3}')
+    expect(seen).toEqual([{ version: 3 }])
   })
 })

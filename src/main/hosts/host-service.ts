@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto'
 import type { z } from 'zod'
 import type { ClientCommand, HostsSnapshot, createHostInputSchema, deleteHostInputSchema } from '../../shared/contract'
-import type { Host, HostLocator } from '../../shared/domain'
+import type { Host } from '../../shared/domain'
 import { CHANGING_STATES } from '../../shared/domain'
 import { AppError, describeError, invalidInput, toErrorInfo, type AppErrorInfo } from '../../shared/errors'
 import { hostNameProblem } from '../../shared/naming'
@@ -30,13 +30,14 @@ import { buildClientCommand } from '../tunnel/client-command'
 import { generateTunnelToken } from '../tunnel/token'
 import { buildUserData } from '../tunnel/userdata'
 import { backoffMs } from './backoff'
+import { mergeObservations } from './merge'
+import { APP_TAG, hostTag } from './tags'
+import { TunnelTokens } from './tunnel-tokens'
 
 export type CreateHostInput = z.output<typeof createHostInputSchema>
 export type DeleteHostInput = z.output<typeof deleteHostInputSchema>
 
-/** Every host Exitdesk creates carries this tag; one list call per scope finds them all. */
-export const APP_TAG = 'exitdesk'
-export const hostTag = (hostId: string): string => `exitdesk-host-${hostId}`
+export { APP_TAG, hostTag } from './tags'
 
 /** `list()` starts a background refresh when the last one began longer ago than this. */
 export const MIN_REFRESH_INTERVAL_MS = 1_500
@@ -64,18 +65,21 @@ export interface HostServiceDeps {
 export class HostService {
   private refreshing: Promise<void> | undefined
   private lastRefreshStartedAt = Number.NEGATIVE_INFINITY
+  private lastRefreshEndedAt = Number.NEGATIVE_INFINITY
+  private version = 0
   private refreshedAt: string | undefined
   private readonly accountErrors = new Map<string, string>()
   /** Per account: consecutive failed lists and the time before which it is not asked again. */
   private readonly accountBackoff = new Map<string, { failures: number; retryAt: number }>()
   /** Hosts with a step running right now: a refresh never runs a second step for them. */
   private readonly stepping = new Set<string>()
-  /** Tunnel tokens of simulated hosts when no keyring exists (they are worth nothing outside this run). */
-  private readonly sessionTokens = new Map<string, string>()
+  private readonly tokens: TunnelTokens
   private tickHandle: unknown
   private stopped = true
 
-  constructor(private readonly deps: HostServiceDeps) {}
+  constructor(private readonly deps: HostServiceDeps) {
+    this.tokens = new TunnelTokens(deps.secrets)
+  }
 
   /** The hosts as last seen, at once; a refresh starts in the background if the data is old. */
   list(): HostsSnapshot {
@@ -87,6 +91,7 @@ export class HostService {
     return {
       hosts: this.deps.ledger.read().hosts.map(toHost),
       refreshedAt: this.refreshedAt,
+      version: this.version,
       accountErrors: [...this.accountErrors].map(([accountId, message]) => ({ accountId, message })),
     }
   }
@@ -101,6 +106,7 @@ export class HostService {
     this.lastRefreshStartedAt = this.deps.clock.now()
     this.refreshing = this.runRefresh().finally(() => {
       this.refreshing = undefined
+      this.lastRefreshEndedAt = this.deps.clock.now()
     })
     return this.refreshing
   }
@@ -122,7 +128,7 @@ export class HostService {
     const token = generateTunnelToken()
     buildUserData({ ...input.tunnel, token }) // validates the tunnel settings before anything is stored
     const id = randomUUID()
-    await this.storeToken(id, token, provisioner.manifest.simulated)
+    await this.tokens.store(id, token, provisioner.manifest.simulated)
     const record: HostRecord = {
       id,
       requestId: input.requestId,
@@ -188,7 +194,7 @@ export class HostService {
     if (!record.ipv4 || record.state !== 'active') {
       throw new AppError({ code: 'conflict', message: 'The host has no public IP yet. Wait until it is active.', retryable: true })
     }
-    const token = await this.readToken(hostId)
+    const token = await this.tokens.read(hostId)
     if (!token) throw new AppError({ code: 'not-found', message: "This host's tunnel token is missing from the keychain.", retryable: false })
     return { command: buildClientCommand({ mode: record.tunnel.mode, ipv4: record.ipv4, domains: record.tunnel.domains, token }), token }
   }
@@ -223,14 +229,20 @@ export class HostService {
     return this.deps.timers ?? { setTimeout: (cb, ms) => setTimeout(cb, ms).unref(), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) }
   }
 
-  /** Starts a refresh unless one started less than `ms` ago; returns it when it runs. */
+  /**
+   * Starts a refresh unless one started or ended less than `ms` ago; returns it when it runs.
+   * Counting from the end too keeps a slow cloud from being refreshed back to back (a refresh
+   * emits an event, the renderer fetches the list, the list would start the next refresh).
+   */
   private refreshIfOlderThan(ms: number): Promise<void> | undefined {
     if (this.refreshing) return this.refreshing
-    if (this.deps.clock.now() - this.lastRefreshStartedAt < ms) return undefined
+    const last = Math.max(this.lastRefreshStartedAt, this.lastRefreshEndedAt)
+    if (this.deps.clock.now() - last < ms) return undefined
     return this.refresh()
   }
 
   private async runRefresh(): Promise<void> {
+    const before = this.fingerprint()
     const hosts = this.deps.ledger.read().hosts
     const now = this.deps.clock.now()
     const accounts = this.deps.accounts
@@ -242,7 +254,13 @@ export class HostService {
     const due = this.deps.ledger.read().hosts.filter((h) => h.phase !== 'created' && (h.nextAttemptAt ?? 0) <= this.deps.clock.now())
     for (const host of due) await this.advance(host.id)
     this.refreshedAt = new Date(this.deps.clock.now()).toISOString()
-    this.changed()
+    // Only a real change is pushed: an idle table costs the renderer no extra fetch.
+    if (this.fingerprint() !== before) this.changed()
+  }
+
+  /** What the renderer would see, less the refresh time. */
+  private fingerprint(): string {
+    return JSON.stringify([this.deps.ledger.read().hosts.map(toHost), [...this.accountErrors]])
   }
 
   private async refreshAccount(account: AccountRecord): Promise<void> {
@@ -326,7 +344,7 @@ export class HostService {
       await this.deps.ledger.update((data) => {
         data.hosts = data.hosts.filter((h) => h.id !== record.id)
       })
-      await this.forgetToken(record.id)
+      await this.tokens.forget(record.id)
       return
     }
     await this.update(record.id, (host) => {
@@ -364,12 +382,12 @@ export class HostService {
       await this.deps.ledger.update((data) => {
         data.hosts = data.hosts.filter((h) => h.id !== hostId)
       })
-      await this.forgetToken(hostId)
+      await this.tokens.forget(hostId)
     }
   }
 
   private async specFor(record: HostRecord): Promise<ProvisionSpec> {
-    const token = await this.readToken(record.id)
+    const token = await this.tokens.read(record.id)
     if (!token) throw new AppError({ code: 'not-found', message: "This host's tunnel token is missing from the keychain, so it cannot be created.", retryable: false })
     return {
       hostId: record.id,
@@ -402,85 +420,7 @@ export class HostService {
   }
 
   private changed(): void {
-    this.deps.events.emit('hosts:changed', { refreshedAt: this.refreshedAt ?? new Date(this.deps.clock.now()).toISOString() })
-  }
-
-  private async storeToken(hostId: string, token: string, simulated: boolean): Promise<void> {
-    if (simulated && !(await this.deps.secrets.available()).available) {
-      this.sessionTokens.set(hostId, token)
-      return
-    }
-    await this.deps.secrets.set(tokenKey(hostId), token)
-  }
-
-  private async readToken(hostId: string): Promise<string | undefined> {
-    return this.sessionTokens.get(hostId) ?? (await this.deps.secrets.get(tokenKey(hostId)))
-  }
-
-  private async forgetToken(hostId: string): Promise<void> {
-    if (this.sessionTokens.delete(hostId)) return
-    await this.deps.secrets.delete(tokenKey(hostId)).catch(() => false)
-  }
-}
-
-function tokenKey(hostId: string): string {
-  return `host:${hostId}:tunnel-token`
-}
-
-/** Folds one account's list into the ledger: updates known hosts, adopts lost creates, adds discovered ones. */
-export function mergeObservations(hosts: HostRecord[], account: AccountRecord, observations: Observation[], gone: Set<string>, now: number): void {
-  const seenAt = new Date(now).toISOString()
-  const byInstance = new Map(observations.map((o) => [o.instanceId, o]))
-  const claimed = new Set<string>()
-  for (const host of hosts.filter((h) => h.accountId === account.id)) {
-    const observed = (host.locator.instanceId ? byInstance.get(host.locator.instanceId) : undefined) ?? observations.find((o) => o.tags.includes(hostTag(host.id)))
-    if (observed) {
-      claimed.add(observed.instanceId)
-      if (!host.locator.instanceId && host.phase === 'creating') {
-        // The create reached the cloud but its answer was lost: adopt the instance instead of creating another.
-        host.locator = { ...host.locator, instanceId: observed.instanceId }
-        host.phase = 'created'
-        host.progress = undefined
-      }
-      host.state = displayState(host.phase, observed.state)
-      host.rawStatus = observed.rawStatus
-      host.ipv4 = observed.ipv4
-      host.ipv6 = observed.ipv6
-      host.lastObservedAt = seenAt
-    } else if (gone.has(host.id)) {
-      // Deleted outside Exitdesk: finish the teardown so what was attached to it goes too.
-      host.phase = 'tearing-down'
-      host.progress = undefined
-      host.state = 'deleting'
-      host.lastError = 'The instance was deleted outside Exitdesk; removing what was attached to it.'
-    }
-  }
-  for (const observed of observations) {
-    if (claimed.has(observed.instanceId) || observed.state === 'deleted') continue
-    if (hosts.some((h) => h.locator.instanceId === observed.instanceId && h.accountId === account.id)) continue
-    hosts.push(discoveredRecord(account, observed, seenAt))
-  }
-}
-
-function discoveredRecord(account: AccountRecord, observed: Observation, seenAt: string): HostRecord {
-  const locator: HostLocator = { instanceId: observed.instanceId, region: observed.region, attached: [] }
-  return {
-    id: randomUUID(),
-    name: observed.name,
-    cloud: account.cloud,
-    accountId: account.id,
-    region: observed.region,
-    plan: observed.plan ?? 'unknown',
-    ipv4: observed.ipv4,
-    ipv6: observed.ipv6,
-    state: observed.state,
-    rawStatus: observed.rawStatus,
-    createdAt: observed.createdAt ?? seenAt,
-    tunnel: { mode: 'tcp', inletsVersion: 'unknown', domains: [], letsEncryptIssuer: 'prod' },
-    locator,
-    discovered: true,
-    phase: 'created',
-    failures: 0,
-    lastObservedAt: seenAt,
+    this.version += 1
+    this.deps.events.emit('hosts:changed', { version: this.version })
   }
 }

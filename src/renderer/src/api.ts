@@ -147,9 +147,9 @@ export function useBridgeEvents(): void {
       hosts.run()
     }, EVENT_GAP_MS)
     const offHosts = bridge.on('hosts:changed', (payload) => {
-      // Already showing this refresh (or a later one): nothing to fetch.
-      const shown = queryClient.getQueryData<HostsSnapshot>(queryKeys.hosts)?.refreshedAt
-      if (shown && payload?.refreshedAt && Date.parse(payload.refreshedAt) <= Date.parse(shown)) return
+      // Already showing this change (or a later one): nothing to fetch.
+      const shown = queryClient.getQueryData<HostsSnapshot>(queryKeys.hosts)?.version
+      if (shown !== undefined && typeof payload?.version === 'number' && payload.version <= shown) return
       hosts.run()
     })
     const offAccounts = bridge.on('accounts:changed', () => accounts.run())
