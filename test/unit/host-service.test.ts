@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { SIM_BOOT_MS, SIM_TEARDOWN_MS } from '../../src/main/clouds/simulator'
 import { BUSY_TICK_MS, IDLE_TICK_MS, MIN_REFRESH_INTERVAL_MS } from '../../src/main/hosts/host-service'
 import { AppError } from '../../src/shared/errors'
@@ -96,6 +96,21 @@ describe('HostService', () => {
     hosts.list()
     await hosts.refresh() // joins the refresh list() started
     expect(cloud.calls.listByTag).toBe(calls + 1)
+  })
+
+  it('a refresh whose record cannot be written settles quietly with a one-line log, and the next one works', async () => {
+    const { hosts, ledger, clock } = await makeHostService()
+    await hosts.create(request())
+    clock.advance(SIM_BOOT_MS)
+    const update = ledger.update.bind(ledger)
+    ledger.update = () => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }))
+    const log = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    await expect(hosts.refresh()).resolves.toBeUndefined()
+    expect(log).toHaveBeenCalledWith(expect.stringContaining('ENOSPC'))
+    log.mockRestore()
+    ledger.update = update
+    await hosts.refresh()
+    expect(hosts.snapshot().hosts[0]?.state).toBe('active')
   })
 
   it('coalesces concurrent refreshes into one run', async () => {

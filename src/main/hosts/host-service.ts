@@ -104,10 +104,15 @@ export class HostService {
   refresh(): Promise<void> {
     if (this.refreshing) return this.refreshing
     this.lastRefreshStartedAt = this.deps.clock.now()
-    this.refreshing = this.runRefresh().finally(() => {
-      this.refreshing = undefined
-      this.lastRefreshEndedAt = this.deps.clock.now()
-    })
+    this.refreshing = this.runRefresh()
+      // Per-account and per-host failures are recorded inside; what is left (the disk refusing a
+      // write) must not become an unhandled rejection of a background refresh. Only the error
+      // code is logged: messages from deeper down are not known to be free of secrets.
+      .catch((error: unknown) => console.error(`Exitdesk: a refresh could not finish (${(error as NodeJS.ErrnoException | undefined)?.code ?? 'unknown error'}).`))
+      .finally(() => {
+        this.refreshing = undefined
+        this.lastRefreshEndedAt = this.deps.clock.now()
+      })
     return this.refreshing
   }
 
