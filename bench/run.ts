@@ -22,6 +22,11 @@ import { startFakeDigitalOcean } from '../test/fakes/digitalocean'
 
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 300)
 
+/** One aligned line of output. */
+function line(label: string, value: string): void {
+  console.log(`${label.padEnd(58)}${value}`)
+}
+
 function stats(samples: number[]): string {
   const sorted = [...samples].sort((a, b) => a - b)
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
@@ -55,27 +60,27 @@ async function main(): Promise<void> {
   const create = (tunnel: object) => () => call<Host>(core, 'hosts:create', { requestId: randomUUID(), accountId: account.id, name: `bench-${randomUUID().slice(0, 8)}`, region: 'lon1', plan: 's-1vcpu-512mb-10gb', tunnel })
 
   console.log(`Exitdesk benchmarks (${HOSTS} DigitalOcean hosts on a fake API at 127.0.0.1)\n`)
-  console.log(`hosts:create, TCP   (returns after the droplet POST):   ${stats(await time(create(tcp), HOSTS - 20))}`)
-  console.log(`hosts:create, HTTPS (tag + firewall + droplet steps):   ${stats(await time(create(https), 20))}`)
+  line(`hosts:create, TCP   (returns after the droplet POST)`, stats(await time(create(tcp), HOSTS - 20)))
+  line(`hosts:create, HTTPS (tag + firewall + droplet steps)`, stats(await time(create(https), 20)))
 
   const before = fake.requests.length
   const refresh = await time(() => core.hosts.refresh(), 10)
   const perRefresh = (fake.requests.length - before) / 10
-  console.log(`refresh of ${HOSTS} hosts:                                 ${stats(refresh)}`)
-  console.log(`  HTTP requests per refresh:                            ${perRefresh} (list by tag, 200 per page)`)
+  line(`refresh of ${HOSTS} hosts`, stats(refresh))
+  line(`  HTTP requests per refresh`, `${perRefresh} (list by tag, 200 per page)`)
 
   const list = await time(() => core.dispatch('hosts:list', {}), 2_000)
-  console.log(`hosts:list via dispatcher (answers from memory):        ${stats(list)}`)
+  line(`hosts:list via dispatcher (answers from memory)`, stats(list))
 
   const bridge = await startWebBridge({ dispatch: core.dispatch, events: core.events, staticDir: dataDir, port: 0 })
   const headers = { 'content-type': 'application/json', 'x-exitdesk-token': bridge.token }
   const overHttp = await time(() => fetch(`${bridge.origin}/api/invoke/hosts:list`, { method: 'POST', headers, body: '{}' }).then((r) => r.arrayBuffer()), 500)
-  console.log(`hosts:list over the HTTP bridge:                        ${stats(overHttp)}`)
+  line(`hosts:list over the HTTP bridge`, stats(overHttp))
   await bridge.close()
 
   const ledger = await openLedger(dataDir)
   const writes = await time(() => ledger.update(() => undefined), 50)
-  console.log(`ledger atomic write (${ledger.read().hosts.length} hosts):                     ${stats(writes)}`)
+  line(`ledger atomic write (${ledger.read().hosts.length} hosts)`, stats(writes))
 
   await fake.close()
 }
