@@ -53,6 +53,18 @@ describe.skipIf(Boolean(blocked))('web shell end to end: a DigitalOcean account 
     await page.getByTestId('create-domains').fill('tunnel.example.com')
     await page.getByTestId('create-email').fill('ops@example.com')
     await screenshot(page, '06-create-https')
+
+    // DigitalOcean refuses the droplet once: the user reads its words, the form keeps what was
+    // typed, and the firewall and tag already made for the host are removed again.
+    fake.setFailure({ method: 'POST', path: '/v2/droplets', status: 422, body: { id: 'unprocessable_entity', message: 'Size is not available in this region.' }, times: 1 })
+    await page.getByTestId('create-submit').click()
+    await expect.poll(() => page.getByTestId('create-error').innerText(), { timeout: 10_000 }).toContain('Size is not available in this region.')
+    expect(await page.getByTestId('create-domains').inputValue()).toBe('tunnel.example.com')
+    await screenshot(page, '06b-create-refused')
+    await expect.poll(async () => fake.state.firewalls.size + (await page.getByTestId('host-row').count()), { timeout: 20_000 }).toBe(0)
+    expect([...fake.state.tags].filter((tag) => tag.startsWith('exitdesk-host-'))).toEqual([])
+    expect(fake.state.droplets.size).toBe(0)
+
     await page.getByTestId('create-submit').click()
 
     const row = page.getByTestId('host-row').first()
