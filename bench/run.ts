@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const fake = await startFakeDigitalOcean({ activateAfterMs: 0, deleteAfterMs: 0, account: { droplet_limit: HOSTS + 10 } })
   const dataDir = await mkdtemp(join(tmpdir(), 'exitdesk-bench-'))
   const core = await createCore({ dataDir, secrets: createMemorySecretStore(), shell: 'web', version: 'bench' })
-  core.stop() // the bench drives refreshes itself
+  core.hosts.stop() // the bench drives refreshes itself
   const account = await call<{ id: string }>(core, 'accounts:add', { cloud: 'digitalocean', label: 'bench', endpoint: fake.url, credentials: { token: fake.token } })
   const tcp = { mode: 'tcp', inletsVersion: '0.11.14' }
   const https = { mode: 'https', inletsVersion: '0.11.14', domains: ['bench.example.com'], letsEncryptEmail: 'ops@example.com' }
@@ -82,6 +82,7 @@ async function main(): Promise<void> {
   const writes = await time(() => ledger.update(() => undefined), 50)
   line(`ledger atomic write (${ledger.read().hosts.length} hosts)`, stats(writes))
 
+  await core.stop()
   await fake.close()
 }
 

@@ -12,6 +12,7 @@ import { createEventBus, type EventBus } from './events'
 import { HostService, type Timers } from './hosts/host-service'
 import type { SecretStore } from './secrets/secret-store'
 import { openLedger } from './store/ledger'
+import { lockDataDir } from './store/lock'
 
 const KEYRING_STATUS_TTL_MS = 30_000
 
@@ -31,12 +32,14 @@ export interface Core {
   events: EventBus
   hosts: HostService
   registry: Registry
-  stop(): void
+  /** Stops the service's own polling and releases the data folder. */
+  stop(): Promise<void>
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
   const clock = options.clock ?? systemClock
   const events = createEventBus()
+  const lock = await lockDataDir(options.dataDir)
   const ledger = await openLedger(options.dataDir)
   const registry = createRegistry({ clock, stateDir: options.dataDir, extra: options.extraProvisioners })
   const accounts = new AccountService({ ledger, secrets: options.secrets, registry, clock, onChange: () => events.emit('accounts:changed', { at: new Date(clock.now()).toISOString() }) })
@@ -56,7 +59,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'clouds:catalog': ({ accountId }) => catalogs.get(accountId),
     'accounts:list': async () => accounts.list(),
     'accounts:add': (input) => accounts.add(input),
-    'accounts:verify': ({ accountId }) => accounts.verify(accountId),
+    'accounts:verify': async ({ accountId }) => {
+      const info = await accounts.verify(accountId)
+      if (info.credential === 'ok') hosts.retryAccountNow(accountId)
+      return info
+    },
+    'accounts:update-credential': async ({ accountId, credentials }) => {
+      const info = await accounts.updateCredential(accountId, credentials)
+      hosts.retryAccountNow(accountId)
+      return info
+    },
     'accounts:remove': async ({ accountId }) => {
       await accounts.remove(accountId, hosts.hostCount(accountId))
       return { removed: true as const }
@@ -68,5 +80,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   }
 
   hosts.start()
-  return { dispatch: createDispatcher(handlers), events, hosts, registry, stop: () => hosts.stop() }
+  return { dispatch: createDispatcher(handlers), events, hosts, registry, stop: async () => {
+      hosts.stop()
+      await lock.release()
+    },
+  }
 }

@@ -3,7 +3,7 @@
  * Everything the app does lives in the core (src/main/core.ts) and is tested in web mode.
  */
 import { join } from 'node:path'
-import { app, BrowserWindow, session, shell } from 'electron'
+import { app, BrowserWindow, dialog, session, shell } from 'electron'
 import { createCore, type Core } from './core'
 import { defaultDataDir } from './data-dir'
 import { registerIpc } from './ipc'
@@ -87,7 +87,10 @@ if (!app.requestSingleInstanceLock()) {
       if (BrowserWindow.getAllWindows().length === 0) createWindow()
     })
   }).catch((error: unknown) => {
-    console.error('Exitdesk could not start:', error instanceof Error ? error.message : 'unknown error')
+    // AppError messages are sentences written for the user (e.g. "already running with this data folder").
+    const message = error instanceof Error ? error.message : 'unknown error'
+    console.error('Exitdesk could not start:', message)
+    dialog.showErrorBox('Exitdesk could not start', message)
     app.exit(1)
   })
 }
@@ -97,4 +100,4 @@ if (!app.requestSingleInstanceLock()) {
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit()
 })
-app.on('will-quit', () => core?.stop())
+app.on('will-quit', () => void core?.stop())

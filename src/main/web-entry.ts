@@ -17,8 +17,7 @@ async function main(): Promise<void> {
   const bridge = await startWebBridge({ dispatch: core.dispatch, events: core.events, staticDir: join(__dirname, '../renderer'), port })
   console.log(`Exitdesk is running. Open this address in your browser (it contains this run's access token):\n\n  ${bridge.url}\n\nData folder: ${dataDir}\nPress Ctrl+C to stop.`)
   const stop = (): void => {
-    core.stop()
-    void bridge.close().then(() => process.exit(0))
+    void Promise.all([core.stop(), bridge.close()]).finally(() => process.exit(0))
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)

@@ -23,7 +23,7 @@ export const tunnelInputSchema = z
     mode: z.enum(['tcp', 'https']),
     inletsVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a release number such as 0.11.7'),
     domains: z.array(domainName).max(20, 'may list at most 20 domains').default([]),
-    letsEncryptEmail: z.email('must be an e-mail address').optional(),
+    letsEncryptEmail: z.string().trim().toLowerCase().pipe(z.email('must be an e-mail address').regex(/^[a-z0-9._+-]{1,64}@([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/, 'must be an e-mail address of letters, digits and . _ + - only')).optional(),
     letsEncryptIssuer: z.enum(['prod', 'staging']).default('prod'),
   })
   .superRefine((tunnel, ctx) => {
@@ -49,6 +49,11 @@ export const deleteHostInputSchema = z.discriminatedUnion('by', [
   z.object({ by: z.literal('id'), hostId: id }),
   z.object({ by: z.literal('ip'), accountId: id, ip: z.ipv4('must be an IPv4 address') }),
 ])
+
+export const updateCredentialInputSchema = z.object({
+  accountId: id,
+  credentials: z.record(z.string(), z.string().max(20_000, 'is too long')),
+})
 
 export const addAccountInputSchema = z.object({
   cloud: z.enum(CLOUD_IDS),
@@ -85,6 +90,8 @@ export const channels = {
   'accounts:list': { input: empty, result: {} as AccountInfo[] },
   'accounts:add': { input: addAccountInputSchema, result: {} as AccountInfo },
   'accounts:verify': { input: accountRef, result: {} as AccountInfo },
+  /** Replaces a credential (e.g. a rotated or under-scoped token): verified first, then stored. */
+  'accounts:update-credential': { input: updateCredentialInputSchema, result: {} as AccountInfo },
   'accounts:remove': { input: accountRef, result: {} as { removed: true } },
   'hosts:list': { input: empty, result: {} as HostsSnapshot },
   'hosts:create': { input: createHostInputSchema, result: {} as Host },

@@ -108,6 +108,8 @@ export interface Host {
   discovered: boolean
   /** True while Exitdesk is still working through the create or teardown steps. */
   busy: boolean
+  /** ISO 8601: when a failed step is tried again (absent when nothing is waiting on a retry). */
+  retryAt?: string
 }
 
 export interface Region {

@@ -31,9 +31,15 @@ export function instrument(inner: Provisioner) {
   const calls: Record<Method, number> = { provision: 0, status: 0, delete: 0, listByTag: 0 }
   const failures: Array<{ method: Method; error: AppErrorInfo; afterSuccess?: boolean }> = []
   const hooks: Partial<Record<Method, () => void>> = {}
+  const gates: Partial<Record<Method, Promise<void>>> = {}
   async function run<T>(method: Method, work: () => Promise<T>): Promise<T> {
     calls[method] += 1
     hooks[method]?.()
+    const gate = gates[method]
+    if (gate) {
+      delete gates[method]
+      await gate
+    }
     const index = failures.findIndex((f) => f.method === method)
     const failure = index >= 0 ? failures.splice(index, 1)[0] : undefined
     if (failure && !failure.afterSuccess) throw new AppError(failure.error)
@@ -54,6 +60,12 @@ export function instrument(inner: Provisioner) {
   return {
     provisioner,
     calls,
+    /** Makes the next call of `method` wait until `release()`: a step still running in the cloud. */
+    hold(method: Method): { release: () => void } {
+      let release = (): void => undefined
+      gates[method] = new Promise<void>((resolve) => (release = resolve))
+      return { release: () => release() }
+    },
     /** Runs `hook` at every call of `method`, e.g. to let fake time pass while the cloud answers. */
     during(method: Method, hook: () => void) {
       hooks[method] = hook

@@ -75,6 +75,27 @@ describe('AccountService', () => {
     expect((await accounts.verify(info.id)).credential).toBe('ok')
   })
 
+  it('refuses the same provider account twice (its hosts would show twice, and deleting the copies would destroy them)', async () => {
+    const { accounts } = await service()
+    await accounts.add(add())
+    await expect(accounts.add(add({ label: 'Work again' }))).rejects.toMatchObject({ info: { code: 'conflict', message: expect.stringContaining('already added as "Work"') } })
+    expect(accounts.list()).toHaveLength(2) // the simulated cloud and the first one
+  })
+
+  it('replaces a credential after verifying it, only with one of the same provider account', async () => {
+    const { accounts, secrets } = await service()
+    const info = await accounts.add(add())
+    await expect(accounts.updateCredential(info.id, { token: 'wrong' })).rejects.toMatchObject({ info: { code: 'unauthorized' } })
+    expect(await secrets.get(`account:${info.id}`)).toContain(fake.token)
+    // A token of another DigitalOcean account: the fake answers with a different e-mail.
+    fake.setFailure({ path: '/v2/account', status: 200, body: { account: { email: 'someone-else@example.com', uuid: 'u2', droplet_limit: 25, floating_ip_limit: 3, email_verified: true, status: 'active', status_message: '' } }, times: 1 })
+    await expect(accounts.updateCredential(info.id, { token: fake.token })).rejects.toMatchObject({ info: { field: 'credentials.token', message: expect.stringContaining('someone-else@example.com') } })
+    await accounts.markFailing(info.id, 'DigitalOcean did not accept the API token.')
+    expect(accounts.list().find((a) => a.id === info.id)?.credential).toBe('failing')
+    const fixed = await accounts.updateCredential(info.id, { token: fake.token })
+    expect(fixed).toMatchObject({ credential: 'ok', credentialMessage: undefined })
+  })
+
   it('refuses to remove an account that still has hosts, and removes the keychain entry otherwise', async () => {
     const { accounts, secrets } = await service()
     const info = await accounts.add(add())

@@ -74,13 +74,14 @@ export class AccountService {
     const credentials = checkCredentials(input.credentials, manifest.credentialFields.map((f) => f.key))
     if (input.endpoint && !manifest.supportsEndpoint) throw invalidInput('endpoint', `endpoint cannot be changed for ${manifest.label}.`)
     const endpoint = input.endpoint ? checkEndpoint(input.endpoint) : undefined
-    const keyring = await this.deps.secrets.available()
-    if (!keyring.available) {
-      throw new AppError({ code: 'keyring-unavailable', message: keyring.message ?? 'No system keyring is available, so Exitdesk cannot store cloud credentials.', retryable: false })
-    }
+    await this.requireKeyring()
     const id = randomUUID()
     const ctx: CloudContext = { accountId: id, credentials, endpoint: endpoint ?? manifest.defaultEndpoint ?? '' }
     const { accountName } = await withDeadline((signal) => provisioner.verify(ctx, signal))
+    // The same provider account twice would list every host twice, and deleting the copies
+    // would destroy the real hosts.
+    const twin = this.deps.ledger.read().accounts.find((a) => a.cloud === input.cloud && a.accountName === accountName && (a.endpoint ?? '') === (endpoint ?? ''))
+    if (twin) throw new AppError({ code: 'conflict', field: 'credentials', message: `This ${manifest.label} account (${accountName}) is already added as "${twin.label}".`, retryable: false })
     await this.deps.secrets.set(secretKey(id), JSON.stringify(credentials))
     const record: AccountRecord = {
       id,
@@ -117,6 +118,44 @@ export class AccountService {
     return this.info(updated ?? record)
   }
 
+  /**
+   * Replaces the credential of an account (a rotated token, or one given the scopes it lacked).
+   * It is verified first, and must belong to the same provider account: hosts recorded under
+   * this account must stay reachable with it.
+   */
+  async updateCredential(accountId: string, given: Record<string, string>): Promise<AccountInfo> {
+    const record = this.record(accountId)
+    if (record.id === SIMULATED_ACCOUNT_ID) throw invalidInput('accountId', 'accountId: the simulated cloud needs no credential.')
+    const provisioner = this.provisioner(record.cloud)
+    const credentials = checkCredentials(given, provisioner.manifest.credentialFields.map((f) => f.key))
+    await this.requireKeyring()
+    const ctx: CloudContext = { accountId, credentials, endpoint: record.endpoint ?? provisioner.manifest.defaultEndpoint ?? '' }
+    const { accountName } = await withDeadline((signal) => provisioner.verify(ctx, signal))
+    if (record.accountName && accountName !== record.accountName) {
+      const field = `credentials.${provisioner.manifest.credentialFields[0]?.key ?? 'token'}`
+      throw invalidInput(field, `${field} belongs to another ${provisioner.manifest.label} account (${accountName}), not ${record.accountName}. Add it as a new account instead.`)
+    }
+    await this.deps.secrets.set(secretKey(accountId), JSON.stringify(credentials))
+    const updated = await this.deps.ledger.update((data) => {
+      const target = data.accounts.find((a) => a.id === accountId)
+      if (target) Object.assign(target, { credential: 'ok', credentialMessage: undefined, accountName })
+      return target
+    })
+    this.deps.onChange()
+    return this.info(updated ?? record)
+  }
+
+  /** A cloud refused this account's credential during a refresh or a step (401/403): show it. */
+  async markFailing(accountId: string, message: string): Promise<void> {
+    const record = this.deps.ledger.read().accounts.find((a) => a.id === accountId)
+    if (!record || (record.credential === 'failing' && record.credentialMessage === message)) return
+    await this.deps.ledger.update((data) => {
+      const target = data.accounts.find((a) => a.id === accountId)
+      if (target) Object.assign(target, { credential: 'failing', credentialMessage: message })
+    })
+    this.deps.onChange()
+  }
+
   /** Removes the account and its keychain entry. Refused while it still has hosts: they would be orphaned and keep billing. */
   async remove(accountId: string, hostCount: number): Promise<void> {
     const record = this.record(accountId)
@@ -131,12 +170,24 @@ export class AccountService {
     this.deps.onChange()
   }
 
-  private async readCredentials(accountId: string): Promise<Record<string, string>> {
-    const stored = await this.deps.secrets.get(secretKey(accountId))
-    if (!stored) {
-      throw new AppError({ code: 'unauthorized', message: "This account's credential is missing from the system keychain. Remove the account and add it again.", retryable: false })
+  private async requireKeyring(): Promise<void> {
+    const keyring = await this.deps.secrets.available()
+    if (!keyring.available) {
+      throw new AppError({ code: 'keyring-unavailable', message: keyring.message ?? 'No system keyring is available, so Exitdesk cannot store cloud credentials.', retryable: false })
     }
-    return JSON.parse(stored) as Record<string, string>
+  }
+
+  private async readCredentials(accountId: string): Promise<Record<string, string>> {
+    const missing = new AppError({ code: 'unauthorized', message: "This account's credential is missing or unreadable in the system keychain. Enter it again with \"Replace credential\".", retryable: false })
+    const stored = await this.deps.secrets.get(secretKey(accountId))
+    if (!stored) throw missing
+    try {
+      const parsed = JSON.parse(stored) as unknown
+      if (parsed && typeof parsed === 'object' && Object.values(parsed).every((v) => typeof v === 'string')) return parsed as Record<string, string>
+    } catch {
+      // Fall through: an entry changed outside Exitdesk is treated like a missing one.
+    }
+    throw missing
   }
 
   private info(record: AccountRecord): AccountInfo {

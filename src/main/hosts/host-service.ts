@@ -13,14 +13,14 @@
 import { randomUUID } from 'node:crypto'
 import type { z } from 'zod'
 import type { ClientCommand, HostsSnapshot, createHostInputSchema, deleteHostInputSchema } from '../../shared/contract'
-import type { Host } from '../../shared/domain'
+import type { Host, HostLocator } from '../../shared/domain'
 import { CHANGING_STATES } from '../../shared/domain'
 import { AppError, describeError, invalidInput, toErrorInfo, type AppErrorInfo } from '../../shared/errors'
 import { hostNameProblem } from '../../shared/naming'
 import type { AccountService } from '../accounts/account-service'
 import type { CatalogService } from '../clouds/catalog'
 import type { Clock } from '../clock'
-import type { Observation, ProvisionSpec, StepResult } from '../clouds/types'
+import type { CloudContext, Observation, ProvisionSpec, StepResult } from '../clouds/types'
 import { withDeadline } from '../deadline'
 import type { EventBus } from '../events'
 import type { SecretStore } from '../secrets/secret-store'
@@ -44,8 +44,13 @@ export const MIN_REFRESH_INTERVAL_MS = 1_500
 /** The service's own cadence (it keeps teardown going while the window is hidden). */
 export const BUSY_TICK_MS = 3_000
 export const IDLE_TICK_MS = 60_000
-/** A create runs its quick steps right away, at most this many (firewall, instance ...). */
+/**
+ * A create runs its quick steps right away (firewall, instance ...), at most this many and for
+ * at most this long, so the form can show a refusal in the provider's words; whatever is left
+ * is advanced by later refreshes.
+ */
 const MAX_CREATE_STEPS = 4
+const CREATE_INLINE_BUDGET_MS = 3_000
 
 export interface Timers {
   setTimeout(callback: () => void, ms: number): unknown
@@ -73,6 +78,10 @@ export class HostService {
   private readonly accountBackoff = new Map<string, { failures: number; retryAt: number }>()
   /** Hosts with a step running right now: a refresh never runs a second step for them. */
   private readonly stepping = new Set<string>()
+  /** Hosts whose teardown was asked for: set before the first await, so no create step starts after it. */
+  private readonly teardownRequested = new Set<string>()
+  /** Creates in flight by request id: the same request sent twice at once makes one host. */
+  private readonly creating = new Map<string, Promise<Host>>()
   private readonly tokens: TunnelTokens
   private tickHandle: unknown
   private stopped = true
@@ -116,7 +125,15 @@ export class HostService {
     return this.refreshing
   }
 
-  async create(input: CreateHostInput): Promise<Host> {
+  create(input: CreateHostInput): Promise<Host> {
+    const running = this.creating.get(input.requestId)
+    if (running) return running
+    const run = this.createOnce(input).finally(() => this.creating.delete(input.requestId))
+    this.creating.set(input.requestId, run)
+    return run
+  }
+
+  private async createOnce(input: CreateHostInput): Promise<Host> {
     const existing = this.deps.ledger.read().hosts.find((h) => h.requestId === input.requestId)
     if (existing) return toHost(existing)
 
@@ -124,14 +141,14 @@ export class HostService {
     const provisioner = this.deps.accounts.provisioner(account.cloud)
     const nameProblem = hostNameProblem(input.name, provisioner.manifest.nameRule)
     if (nameProblem) throw invalidInput('name', `name ${nameProblem}.`)
+    const token = generateTunnelToken()
+    buildUserData({ ...input.tunnel, token }) // validates the tunnel settings before any cloud is asked
     const catalog = await this.deps.catalogs.get(account.id)
     const plan = catalog.plans.find((p) => p.id === input.plan)
     if (!catalog.regions.some((r) => r.id === input.region)) throw invalidInput('region', `region "${input.region}" is not offered by ${provisioner.manifest.label}.`)
     if (!plan) throw invalidInput('plan', `plan "${input.plan}" is not offered by ${provisioner.manifest.label}.`)
     if (plan.regions && !plan.regions.includes(input.region)) throw invalidInput('plan', `plan "${plan.id}" is not sold in region "${input.region}". Choose another plan or region.`)
 
-    const token = generateTunnelToken()
-    buildUserData({ ...input.tunnel, token }) // validates the tunnel settings before anything is stored
     const id = randomUUID()
     await this.tokens.store(id, token, provisioner.manifest.simulated)
     const record: HostRecord = {
@@ -155,8 +172,9 @@ export class HostService {
     await this.deps.ledger.update((data) => void data.hosts.push(record))
     this.changed()
 
-    for (let step = 0; step < MAX_CREATE_STEPS; step++) {
-      const error = await this.advance(id)
+    const started = this.deps.clock.now()
+    for (let step = 0; step < MAX_CREATE_STEPS && this.deps.clock.now() - started < CREATE_INLINE_BUDGET_MS; step++) {
+      const error = await this.advance(id, { foreground: true })
       const current = this.find(id)
       if (error && !error.retryable) throw new AppError(error)
       if (!current || current.phase !== 'creating' || error) break
@@ -172,18 +190,20 @@ export class HostService {
       throw new AppError({ code: 'not-found', field, message: input.by === 'id' ? 'That host is not known to Exitdesk (it may already be deleted).' : `No Exitdesk host with IP ${input.ip} was found in this account.`, retryable: false })
     }
     if (record.phase === 'tearing-down') return toHost(record)
-    if (this.stepping.has(record.id)) {
-      throw new AppError({ code: 'conflict', message: 'This host is in the middle of a create step. Try again in a moment.', retryable: true })
-    }
+    // Before any await: a refresh must not start another create step for this host from here on.
+    this.teardownRequested.add(record.id)
     await this.update(record.id, (host) => {
       host.phase = 'tearing-down'
       host.progress = undefined
       host.failures = 0
       host.nextAttemptAt = undefined
       host.lastError = undefined
+      host.refusal = undefined
       host.state = 'deleting'
     })
+    this.teardownRequested.delete(record.id)
     this.changed()
+    // If a create step is still running, its result is folded into this teardown and the next refresh goes on.
     const error = await this.advance(record.id)
     const current = this.find(record.id)
     if (error && !error.retryable && current) return toHost(current)
@@ -202,6 +222,18 @@ export class HostService {
     const token = await this.tokens.read(hostId)
     if (!token) throw new AppError({ code: 'not-found', message: "This host's tunnel token is missing from the keychain.", retryable: false })
     return { command: buildClientCommand({ mode: record.tunnel.mode, ipv4: record.ipv4, domains: record.tunnel.domains, token }), token }
+  }
+
+  /** The account's credential was fixed: forget its back-offs and refresh now. */
+  retryAccountNow(accountId: string): void {
+    this.accountBackoff.delete(accountId)
+    this.accountErrors.delete(accountId)
+    void this.deps.ledger
+      .update((data) => {
+        for (const host of data.hosts) if (host.accountId === accountId) host.nextAttemptAt = undefined
+      })
+      .then(() => this.refresh())
+      .catch(() => undefined)
   }
 
   /** Starts the service's own refresh cadence: fast while anything is changing, slow otherwise. */
@@ -250,6 +282,8 @@ export class HostService {
     const before = this.fingerprint()
     const hosts = this.deps.ledger.read().hosts
     const now = this.deps.clock.now()
+    const known = new Set(this.deps.accounts.records().map((a) => a.id))
+    for (const map of [this.accountErrors, this.accountBackoff]) for (const id of map.keys()) if (!known.has(id)) map.delete(id)
     const accounts = this.deps.accounts
       .records()
       .filter((a) => a.credential !== 'failing' || hosts.some((h) => h.accountId === a.id))
@@ -280,6 +314,7 @@ export class HostService {
       const failures = (this.accountBackoff.get(account.id)?.failures ?? 0) + 1
       this.accountBackoff.set(account.id, { failures, retryAt: this.deps.clock.now() + backoffMs(failures, info.retryAfterSeconds) })
       this.accountErrors.set(account.id, `${account.label}: ${describeError(info)}`)
+      await this.noteCredentialProblem(account.id, info)
       return
     }
     const missing = await this.confirmMissing(account, records, observations)
@@ -318,10 +353,12 @@ export class HostService {
   }
 
   /** Runs one create or teardown step for a host, records the outcome, and returns the error if it failed. */
-  private async advance(hostId: string): Promise<AppErrorInfo | undefined> {
+  private async advance(hostId: string, options: { foreground?: boolean } = {}): Promise<AppErrorInfo | undefined> {
     const record = this.find(hostId)
     if (!record || record.phase === 'created' || this.stepping.has(hostId)) return undefined
+    if (record.phase === 'creating' && this.teardownRequested.has(hostId)) return undefined
     this.stepping.add(hostId)
+    const before = this.fingerprint()
     try {
       const provisioner = this.deps.accounts.provisioner(record.cloud)
       const ctx = await this.deps.accounts.context(record.accountId)
@@ -330,65 +367,101 @@ export class HostService {
         const spec = await this.specFor(record)
         result = await withDeadline((signal) => provisioner.provision(ctx, spec, record.locator, record.progress, signal))
       } else {
-        result = await withDeadline((signal) => provisioner.delete(ctx, record.locator, record.progress, signal))
+        const locator = record.locator.instanceId || record.progress ? record.locator : await this.findLostInstance(record, ctx)
+        result = await withDeadline((signal) => provisioner.delete(ctx, locator, record.progress, signal))
       }
       await this.applyStep(record, result)
       return undefined
     } catch (error) {
       const info = toErrorInfo(error)
-      await this.recordFailure(hostId, info)
+      await this.recordFailure(hostId, info, options.foreground === true)
+      await this.noteCredentialProblem(record.accountId, info)
       return info
     } finally {
       this.stepping.delete(hostId)
-      this.changed()
+      if (this.fingerprint() !== before) this.changed()
     }
   }
 
-  private async applyStep(record: HostRecord, result: StepResult): Promise<void> {
-    if (result.done && record.phase === 'tearing-down') {
-      await this.deps.ledger.update((data) => {
-        data.hosts = data.hosts.filter((h) => h.id !== record.id)
-      })
-      await this.tokens.forget(record.id)
-      return
+  /**
+   * A teardown of a host whose create answer was lost (no instance id recorded): one list by
+   * its own tag finds the instance if the cloud made it, so the teardown deletes it instead of
+   * reporting "gone" while it keeps running.
+   */
+  private async findLostInstance(record: HostRecord, ctx: CloudContext): Promise<HostLocator> {
+    const provisioner = this.deps.accounts.provisioner(record.cloud)
+    for (const scope of provisioner.listScopes([record.locator])) {
+      const [found] = await withDeadline((signal) => provisioner.listByTag(ctx, scope, hostTag(record.id), signal))
+      if (found) {
+        const locator = { ...record.locator, instanceId: found.instanceId }
+        await this.update(record.id, (host) => void (host.locator = locator))
+        return locator
+      }
     }
-    await this.update(record.id, (host) => {
+    return record.locator
+  }
+
+  /**
+   * Records a step's result. The phase is checked against the ledger as it is NOW: a teardown
+   * asked for while a create step ran keeps what that step created and stays a teardown.
+   */
+  private async applyStep(record: HostRecord, result: StepResult): Promise<void> {
+    const outcome = await this.deps.ledger.update((data) => {
+      const host = data.hosts.find((h) => h.id === record.id)
+      if (!host) return 'gone'
       host.locator = result.locator
-      host.progress = result.done ? undefined : result.progress
       host.failures = 0
       host.nextAttemptAt = undefined
       host.lastError = undefined
+      if (host.phase !== record.phase) return 'superseded'
+      if (result.done && host.phase === 'tearing-down') {
+        if (host.refusal) {
+          // A background create the cloud refused: its leftovers are gone; keep the reason in view.
+          Object.assign(host, { phase: 'created', state: 'error', rawStatus: 'create refused', progress: undefined, lastError: host.refusal, locator: { region: host.region, attached: [] } })
+          return 'tombstone'
+        }
+        data.hosts = data.hosts.filter((h) => h.id !== record.id)
+        return 'removed'
+      }
+      host.progress = result.done ? undefined : result.progress
       if (result.done) {
         host.phase = 'created'
         host.rawStatus = 'created'
+      } else if (result.waitingFor) {
+        host.rawStatus = `waiting for ${result.waitingFor}`
       }
-      if (!result.done && result.waitingFor) host.rawStatus = `waiting for ${result.waitingFor}`
+      return 'advanced'
     })
+    if (outcome === 'removed') await this.tokens.forget(record.id)
   }
 
-  private async recordFailure(hostId: string, info: AppErrorInfo): Promise<void> {
+  private async recordFailure(hostId: string, info: AppErrorInfo, foreground: boolean): Promise<void> {
     const now = this.deps.clock.now()
-    await this.deps.ledger.update((data) => {
+    const removable = await this.deps.ledger.update((data) => {
       const host = data.hosts.find((h) => h.id === hostId)
-      if (!host) return
+      if (!host) return false
       host.failures += 1
       host.lastError = describeError(info)
       host.nextAttemptAt = now + backoffMs(host.failures, info.retryAfterSeconds)
-      if (host.phase === 'creating' && !info.retryable && !host.locator.instanceId) {
-        // The cloud refused the create: remove whatever was made for it (e.g. a firewall), then the record.
+      if (host.phase === 'creating' && !info.retryable && !host.locator.instanceId && !this.teardownRequested.has(hostId)) {
+        // The cloud refused the create: remove whatever was made for it (e.g. a firewall). When
+        // no form is waiting for the answer, the reason stays in the table afterwards.
         host.phase = 'tearing-down'
         host.progress = undefined
         host.nextAttemptAt = undefined
         host.state = 'error'
+        if (!foreground) host.refusal = describeError(info)
       }
+      const nothingMade = host.phase === 'tearing-down' && !host.locator.instanceId && host.locator.attached.length === 0
+      if (foreground && nothingMade) data.hosts = data.hosts.filter((h) => h.id !== hostId)
+      return foreground && nothingMade
     })
-    const host = this.find(hostId)
-    if (host && host.phase === 'tearing-down' && !host.locator.instanceId && host.locator.attached.length === 0) {
-      await this.deps.ledger.update((data) => {
-        data.hosts = data.hosts.filter((h) => h.id !== hostId)
-      })
-      await this.tokens.forget(hostId)
-    }
+    if (removable) await this.tokens.forget(hostId)
+  }
+
+  /** A 401/403 means the credential, not the cloud, is the problem: say so on the account. */
+  private async noteCredentialProblem(accountId: string, info: AppErrorInfo): Promise<void> {
+    if (info.code === 'unauthorized' || info.code === 'forbidden') await this.deps.accounts.markFailing(accountId, describeError(info)).catch(() => undefined)
   }
 
   private async specFor(record: HostRecord): Promise<ProvisionSpec> {
@@ -408,9 +481,15 @@ export class HostService {
   private async findByIp(accountId: string, ip: string): Promise<HostRecord | undefined> {
     const known = this.deps.ledger.read().hosts.find((h) => h.accountId === accountId && h.ipv4 === ip)
     if (known) return known
-    // Not seen yet: one list call among this app's tagged hosts, then look again.
-    await this.refreshAccount(this.deps.accounts.record(accountId))
-    return this.deps.ledger.read().hosts.find((h) => h.accountId === accountId && h.ipv4 === ip)
+    // Not seen yet: one list among this app's tagged hosts. Its errors reach the caller as they
+    // are (a 401 is not "no such host").
+    const account = this.deps.accounts.record(accountId)
+    const records = this.deps.ledger.read().hosts.filter((h) => h.accountId === accountId)
+    const observations = await this.observe(account, records)
+    const match = observations.find((o) => o.ipv4 === ip)
+    if (!match) return undefined
+    await this.deps.ledger.update((data) => mergeObservations(data.hosts, account, observations, new Set(), this.deps.clock.now()))
+    return this.deps.ledger.read().hosts.find((h) => h.accountId === accountId && h.locator.instanceId === match.instanceId)
   }
 
   private find(hostId: string): HostRecord | undefined {

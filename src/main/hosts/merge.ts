@@ -8,29 +8,31 @@ import { randomUUID } from 'node:crypto'
 import type { HostLocator } from '../../shared/domain'
 import type { Observation } from '../clouds/types'
 import { displayState, type AccountRecord, type HostRecord } from '../store/records'
-import { hostTag } from './tags'
+import { hostIdFromTags, hostTag } from './tags'
 
-/** Folds one account's list into the ledger: updates known hosts, adopts lost creates, adds discovered ones. */
 export function mergeObservations(hosts: HostRecord[], account: AccountRecord, observations: Observation[], gone: Set<string>, now: number): void {
   const seenAt = new Date(now).toISOString()
   const byInstance = new Map(observations.map((o) => [o.instanceId, o]))
   const claimed = new Set<string>()
   for (const host of hosts.filter((h) => h.accountId === account.id)) {
     const observed = (host.locator.instanceId ? byInstance.get(host.locator.instanceId) : undefined) ?? observations.find((o) => o.tags.includes(hostTag(host.id)))
-    if (observed) {
-      claimed.add(observed.instanceId)
-      if (!host.locator.instanceId && host.phase === 'creating') {
-        // The create reached the cloud but its answer was lost: adopt the instance instead of creating another.
-        host.locator = { ...host.locator, instanceId: observed.instanceId }
+    if (observed) claimed.add(observed.instanceId)
+    if (observed && !host.locator.instanceId && host.phase !== 'created') {
+      // The create reached the cloud but its answer was lost: adopt the instance instead of
+      // creating another, or, when a teardown is under way, so that it deletes the instance.
+      host.locator = { ...host.locator, instanceId: observed.instanceId }
+      if (host.phase === 'creating') {
         host.phase = 'created'
         host.progress = undefined
       }
+    }
+    if (observed && observed.state !== 'deleted') {
       host.state = displayState(host.phase, observed.state)
       host.rawStatus = observed.rawStatus
       host.ipv4 = observed.ipv4
       host.ipv6 = observed.ipv6
       host.lastObservedAt = seenAt
-    } else if (gone.has(host.id)) {
+    } else if (host.phase === 'created' && host.locator.instanceId && (gone.has(host.id) || observed?.state === 'deleted')) {
       // Deleted outside Exitdesk: finish the teardown so what was attached to it goes too.
       host.phase = 'tearing-down'
       host.progress = undefined
@@ -40,15 +42,23 @@ export function mergeObservations(hosts: HostRecord[], account: AccountRecord, o
   }
   for (const observed of observations) {
     if (claimed.has(observed.instanceId) || observed.state === 'deleted') continue
-    if (hosts.some((h) => h.locator.instanceId === observed.instanceId && h.accountId === account.id)) continue
-    hosts.push(discoveredRecord(account, observed, seenAt))
+    // Known under another account of the same cloud: not a stranger.
+    if (hosts.some((h) => h.cloud === account.cloud && h.locator.instanceId === observed.instanceId)) continue
+    hosts.push(discoveredRecord(account, observed, seenAt, new Set(hosts.map((h) => h.id))))
   }
 }
 
-function discoveredRecord(account: AccountRecord, observed: Observation, seenAt: string): HostRecord {
-  const locator: HostLocator = { instanceId: observed.instanceId, region: observed.region, attached: [] }
+/**
+ * A tagged instance this ledger does not know (a lost or unreadable ledger, another computer).
+ * Its Exitdesk id comes back from its per-host tag when it has one, so its keychain entries
+ * and the tag itself are found again.
+ */
+function discoveredRecord(account: AccountRecord, observed: Observation, seenAt: string, taken: Set<string>): HostRecord {
+  const tagged = hostIdFromTags(observed.tags)
+  const id = tagged && !taken.has(tagged) ? tagged : randomUUID()
+  const locator: HostLocator = { instanceId: observed.instanceId, region: observed.region, attached: tagged ? [{ kind: 'tag', id: hostTag(tagged) }] : [] }
   return {
-    id: randomUUID(),
+    id,
     name: observed.name,
     cloud: account.cloud,
     accountId: account.id,

@@ -33,6 +33,12 @@ export interface HostRecord extends Omit<Host, 'busy' | 'tunnel'> {
   /** Epoch ms before which no further step is tried (back-off after a failure). */
   nextAttemptAt?: number
   lastObservedAt?: string
+  /**
+   * Set when the cloud refused a create that was retried in the background (no form was
+   * waiting for the answer): once what was made for it is removed, the record stays as an
+   * error row carrying this sentence until the user dismisses it with Delete.
+   */
+  refusal?: string
 }
 
 export interface LedgerData {
@@ -46,8 +52,13 @@ export function emptyLedger(): LedgerData {
 }
 
 export function toHost(record: HostRecord): Host {
-  const { requestId: _requestId, phase, progress: _progress, failures: _failures, nextAttemptAt: _next, lastObservedAt: _seen, tunnel, ...host } = record
-  return { ...host, tunnel: { mode: tunnel.mode, domains: [...tunnel.domains] }, busy: phase !== 'created' }
+  const { requestId: _requestId, phase, progress: _progress, failures: _failures, nextAttemptAt, lastObservedAt: _seen, refusal: _refusal, tunnel, ...host } = record
+  return {
+    ...host,
+    tunnel: { mode: tunnel.mode, domains: [...tunnel.domains] },
+    busy: phase !== 'created',
+    retryAt: nextAttemptAt !== undefined ? new Date(nextAttemptAt).toISOString() : undefined,
+  }
 }
 
 export function displayState(phase: HostPhase, observed: HostState): HostState {
