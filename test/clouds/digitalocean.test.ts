@@ -392,6 +392,80 @@ describe('DigitalOcean adapter: cancellation and deadlines', () => {
     expect(info.message).toMatch(/did not answer in time/)
     expect(Date.now() - started).toBeLessThan(5_000)
   })
+
+  it("a slow answer past the caller's AbortSignal.timeout() (what withDeadline passes) is a timeout, not a network failure", async () => {
+    const { ctx, p, fake } = await setup()
+    fake.setFailure({ path: '/v2/account', delayMs: 20_000 })
+    const started = Date.now()
+    const info = await appError(p.verify(ctx, AbortSignal.timeout(50)))
+    expect(info).toMatchObject({ code: 'timeout', message: 'DigitalOcean did not answer in time. Please try again.', retryable: true })
+    expect(Date.now() - started).toBeLessThan(5_000)
+  })
+})
+
+describe('DigitalOcean adapter: 2xx answers it does not understand (a proxy or captive portal)', () => {
+  const PORTAL = '<html><body>Welcome to Hotel Wi-Fi. Sign in to continue.</body></html>'
+
+  function expectUnexpected(info: AppErrorInfo, providerMessage: string | RegExp): void {
+    expect(info).toMatchObject({ code: 'provider-unavailable', message: 'DigitalOcean answered with something Exitdesk does not understand.', retryable: true })
+    expect(info.providerMessage).toMatch(providerMessage)
+    // What was missing, never the body itself.
+    expect(info.providerMessage!.length).toBeLessThan(120)
+    expect(JSON.stringify(info)).not.toMatch(/Hotel|Wi-Fi|sammy/)
+  }
+
+  it('account: a portal page, an empty object, or an account without an email', async () => {
+    const { ctx, p, fake } = await setup()
+    fake.setFailure({ path: '/v2/account', status: 200, body: PORTAL, times: 1 })
+    expectUnexpected(await appError(p.verify(ctx, signal())), 'the answer is not a JSON object with "account"')
+    fake.setFailure({ path: '/v2/account', status: 200, body: { message: 'Welcome to Hotel Wi-Fi' }, times: 1 })
+    expectUnexpected(await appError(p.verify(ctx, signal())), 'account is missing or not an object')
+    fake.setFailure({ path: '/v2/account', status: 200, body: { account: { uuid: 'b6fr89', status: 'active' } }, times: 1 })
+    expectUnexpected(await appError(p.verify(ctx, signal())), 'account.email is missing')
+    // The real answer still works once the portal is gone.
+    await expect(p.verify(ctx, signal())).resolves.toEqual({ accountName: 'sammy@example.com' })
+  })
+
+  it('droplet create: a 202 without a droplet, or with a droplet id that is not a number', async () => {
+    const { ctx, p, fake } = await setup()
+    fake.setFailure({ method: 'POST', path: '/v2/droplets', status: 202, body: { links: { actions: [] } }, times: 1 })
+    expectUnexpected(await appError(p.provision(ctx, spec('u1'), startLocator(), undefined, signal())), 'droplet is missing or not an object')
+    fake.setFailure({ method: 'POST', path: '/v2/droplets', status: 202, body: { droplet: { id: 'abc', name: 'exit-calm-otter-u1', status: 'new' } }, times: 1 })
+    expectUnexpected(await appError(p.provision(ctx, spec('u1'), startLocator(), undefined, signal())), 'droplet.id is not a positive whole number')
+  })
+
+  it('firewall create: a 202 without a firewall id', async () => {
+    const { ctx, p, fake } = await setup()
+    fake.setFailure({ method: 'POST', path: '/v2/firewalls', status: 202, body: { firewall: { name: 'exitdesk-u2' } }, times: 1 })
+    expectUnexpected(await appError(p.provision(ctx, spec('u2', 'https'), startLocator(), undefined, signal())), 'firewall.id is missing')
+  })
+
+  it('droplet get: a 200 that is a portal page, lacks the status, or has networks that are not lists', async () => {
+    const { ctx, p, fake } = await setup()
+    const locator: HostLocator = { region: 'lon1', instanceId: '3164444', attached: [] }
+    fake.setFailure({ method: 'GET', path: '/v2/droplets/3164444', status: 200, body: PORTAL, times: 1 })
+    expectUnexpected(await appError(p.status(ctx, locator, signal())), /not a JSON object/)
+    fake.setFailure({ method: 'GET', path: '/v2/droplets/3164444', status: 200, body: { droplet: { id: 3164444, name: 'exit-1' } }, times: 1 })
+    expectUnexpected(await appError(p.status(ctx, locator, signal())), 'droplet.status is missing')
+    fake.setFailure({ method: 'GET', path: '/v2/droplets/3164444', status: 200, body: { droplet: { id: 3164444, name: 'exit-1', status: 'active', networks: { v4: 'Hotel Wi-Fi' } } }, times: 1 })
+    expectUnexpected(await appError(p.status(ctx, locator, signal())), 'droplet.networks.v4 is not a list')
+  })
+
+  it('droplets list: no list, or an item without what observe() reads', async () => {
+    const { ctx, p, fake } = await setup()
+    fake.setFailure({ method: 'GET', path: '/v2/droplets', status: 200, body: { meta: { total: 1 } }, times: 1 })
+    expectUnexpected(await appError(p.listByTag(ctx, 'account', 'exitdesk', signal())), 'the answer to GET /v2/droplets has no "droplets" list')
+    fake.setFailure({ method: 'GET', path: '/v2/droplets', status: 200, body: PORTAL, times: 1 })
+    expectUnexpected(await appError(p.listByTag(ctx, 'account', 'exitdesk', signal())), 'the answer to GET /v2/droplets is not a JSON object')
+    fake.setFailure({ method: 'GET', path: '/v2/droplets', status: 200, body: { droplets: [{ id: 1, name: 'exit-1', status: 'active' }, null], meta: { total: 2 } }, times: 1 })
+    expectUnexpected(await appError(p.listByTag(ctx, 'account', 'exitdesk', signal())), 'droplets[1] is missing or not an object')
+  })
+
+  it('catalog: a size without its regions list', async () => {
+    const { ctx, p, fake } = await setup()
+    fake.setFailure({ method: 'GET', path: '/v2/sizes', status: 200, body: { sizes: [{ slug: 's-1vcpu-512mb-10gb', memory: 512, vcpus: 1, disk: 10, price_monthly: 4, available: true }], meta: { total: 1 } } })
+    expectUnexpected(await appError(p.catalog(ctx, signal())), 'sizes[0].regions is missing')
+  })
 })
 
 describe('DigitalOcean adapter: secrets', () => {

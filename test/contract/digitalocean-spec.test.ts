@@ -3,7 +3,8 @@
  * DigitalOcean's own OpenAPI description by `prism proxy --errors` sitting between them.
  * A request the spec rejects comes back 422 from prism; a response that breaks the spec comes
  * back 500 (VIOLATIONS). The spec folder is read from EXITDESK_PROVIDER_SPECS (default
- * ../shared/provider-specs) and never copied into the project.
+ * ../shared/provider-specs) and never copied into the project. Without the spec or prism the
+ * suite skips with a printed reason, except when CI is set: then it fails.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -28,7 +29,21 @@ const skipReason = !SPEC_FILE
   : !existsSync(PRISM)
     ? `prism is not installed at ${PRISM}`
     : undefined
-if (skipReason) console.warn(`Skipping the DigitalOcean contract test: ${skipReason}`)
+const isTruthy = (value: string | undefined): boolean => Boolean(value) && !['0', 'false', 'no'].includes(value!.toLowerCase())
+/** Under CI a missing spec or prism is a failure, so CI cannot pass without running the contract for real. */
+const REQUIRED = isTruthy(process.env.CI)
+
+if (skipReason) {
+  if (REQUIRED) {
+    describe('DigitalOcean contract test prerequisites', () => {
+      it('are present (required because CI is set)', () => {
+        expect.fail(`The DigitalOcean contract test cannot run: ${skipReason}`)
+      })
+    })
+  } else {
+    console.warn(`Skipping the DigitalOcean contract test: ${skipReason}`)
+  }
+}
 
 const suite = skipReason ? describe.skip : describe
 

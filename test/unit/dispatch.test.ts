@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { createDispatcher, type Handlers } from '../../src/main/dispatch'
+import { generateTunnelToken } from '../../src/main/tunnel/token'
+import { buildUserData } from '../../src/main/tunnel/userdata'
+import { tunnelInputSchema } from '../../src/shared/contract'
 import { AppError } from '../../src/shared/errors'
 
 function handlers(overrides: Partial<Handlers> = {}): { handlers: Handlers; calls: string[] } {
@@ -48,6 +51,34 @@ describe('the dispatcher (both bridges call it)', () => {
     expect(calls).toEqual([])
     expect((await dispatch('hosts:create', goodCreate)).ok).toBe(true)
     expect(calls).toEqual(['hosts:create'])
+  })
+
+  it("normalises the Let's Encrypt e-mail (trimmed, lower case) and refuses what the cloud-init check would refuse", async () => {
+    let received: unknown
+    const { handlers: h } = handlers({
+      'hosts:create': async (input) => {
+        received = input
+        return {} as never
+      },
+    })
+    const dispatch = createDispatcher(h)
+    expect((await dispatch('hosts:create', { ...goodCreate, tunnel: { ...goodCreate.tunnel, letsEncryptEmail: ' Ops@Example.COM ' } })).ok).toBe(true)
+    expect((received as { tunnel: { letsEncryptEmail?: string } }).tunnel.letsEncryptEmail).toBe('ops@example.com')
+
+    // Refused up front, before any cloud call; the user-data builder would refuse each later.
+    for (const letsEncryptEmail of ['not-an-email', "o'brien@example.com", `${'a'.repeat(65)}@example.com`]) {
+      const result = await dispatch('hosts:create', { ...goodCreate, tunnel: { ...goodCreate.tunnel, letsEncryptEmail } })
+      expect(result).toMatchObject({ ok: false, error: { code: 'invalid-input', field: 'tunnel.letsEncryptEmail' } })
+      if (!result.ok) expect(result.error.message).toMatch(/^tunnel\.letsEncryptEmail must be an e-mail address/)
+    }
+  })
+
+  it('every e-mail the contract accepts is one the cloud-init builder accepts too', () => {
+    const accepted = ['Ops@Example.COM', 'a.b+c_d-e@ex-ample.co.uk', `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}`, 'x@xn--bcher-kva.example']
+    for (const email of accepted) {
+      const tunnel = tunnelInputSchema.parse({ ...goodCreate.tunnel, letsEncryptEmail: email })
+      expect(() => buildUserData({ ...tunnel, token: generateTunnelToken() })).not.toThrow()
+    }
   })
 
   it('refuses unexpected fields on channels without input', async () => {

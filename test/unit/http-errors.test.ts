@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest'
-import { httpError, retryAfter } from '../../src/main/clouds/http'
+import { createServer, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { httpError, RestClient, retryAfter } from '../../src/main/clouds/http'
+import { AppError, type AppErrorInfo } from '../../src/shared/errors'
 
 describe('cloud HTTP errors become sentences with the provider message beside them', () => {
   it.each([
@@ -27,5 +30,98 @@ describe('cloud HTTP errors become sentences with the provider message beside th
     const limited = httpError('DigitalOcean', 429, 'API Rate limit exceeded.', new Headers({ 'retry-after': '29' }))
     expect(limited.info.retryAfterSeconds).toBe(29)
     expect(limited.info.message).toContain('29 s')
+  })
+})
+
+/** A plain node:http endpoint whose answer each test writes by hand. */
+let server: Server | undefined
+afterEach(async () => {
+  const closing = server
+  server = undefined
+  if (closing) {
+    closing.closeAllConnections()
+    await new Promise<void>((resolve) => closing.close(() => resolve()))
+  }
+})
+
+async function endpoint(answer: (response: ServerResponse) => void): Promise<string> {
+  server = createServer((_request, response) => answer(response))
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', () => resolve()))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+function client(baseUrl: string, timeoutMs = 5_000): RestClient {
+  return new RestClient({ provider: 'DigitalOcean', baseUrl, headers: () => ({ authorization: 'Bearer secret-token' }), providerMessage: () => undefined, timeoutMs })
+}
+
+async function failure(promise: Promise<unknown>): Promise<AppErrorInfo> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  )
+  expect(error).toBeInstanceOf(AppError)
+  return (error as AppError).info
+}
+
+/** Sends the headers and half a JSON body, then leaves the socket open (stalled) or destroys it (reset). */
+function halfAnswer(response: ServerResponse, then: 'reset' | 'stall'): void {
+  response.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' })
+  response.write('{"account": {"email": "sammy@exa', () => {
+    if (then === 'reset') setTimeout(() => response.socket?.destroy(), 20)
+  })
+}
+
+describe('RestClient: failures below HTTP are sentences too', () => {
+  it('a connection reset while the body arrives is "network", not "internal"', async () => {
+    const url = await endpoint((response) => halfAnswer(response, 'reset'))
+    const info = await failure(client(url).request('GET', '/v2/account', { signal: new AbortController().signal }))
+    expect(info.code).toBe('network')
+    expect(info.retryable).toBe(true)
+    expect(info.message).toMatch(/^The connection to DigitalOcean broke before its answer arrived\. .*\.$/)
+    expect(JSON.stringify(info)).not.toMatch(/terminated|TypeError|secret-token/)
+  })
+
+  it('our own deadline firing while the body arrives is "timeout"', async () => {
+    const url = await endpoint((response) => halfAnswer(response, 'stall'))
+    const info = await failure(client(url, 150).request('GET', '/v2/account', { signal: new AbortController().signal }))
+    expect(info).toMatchObject({ code: 'timeout', retryable: true })
+    expect(info.message).toBe('DigitalOcean did not answer in time. Please try again.')
+  })
+
+  it("the caller's AbortSignal.timeout() (as withDeadline passes) is a timeout, not a network failure", async () => {
+    const url = await endpoint(() => undefined) // never answers
+    const started = Date.now()
+    const info = await failure(client(url).request('GET', '/v2/account', { signal: AbortSignal.timeout(50) }))
+    expect(info).toMatchObject({ code: 'timeout', retryable: true })
+    expect(info.message).toBe('DigitalOcean did not answer in time. Please try again.')
+    expect(Date.now() - started).toBeLessThan(4_000)
+  })
+
+  it("the caller's AbortSignal.timeout() firing mid-body is a timeout as well", async () => {
+    const url = await endpoint((response) => halfAnswer(response, 'stall'))
+    const info = await failure(client(url).request('GET', '/v2/account', { signal: AbortSignal.timeout(100) }))
+    expect(info.code).toBe('timeout')
+    expect(info.message).toMatch(/did not answer in time/)
+  })
+
+  it('a cancellation by the caller still says "cancelled"', async () => {
+    const url = await endpoint(() => undefined)
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(), 50)
+    const info = await failure(client(url).request('GET', '/v2/account', { signal: controller.signal }))
+    expect(info.code).toBe('timeout')
+    expect(info.message).toBe('The request to DigitalOcean was cancelled.')
+  })
+
+  it('a refused connection is "network" with the connect sentence', async () => {
+    const url = await endpoint(() => undefined)
+    await new Promise<void>((resolve) => {
+      server!.closeAllConnections()
+      server!.close(() => resolve())
+    })
+    server = undefined
+    const info = await failure(client(url).request('GET', '/v2/account', { signal: new AbortController().signal }))
+    expect(info.code).toBe('network')
+    expect(info.message).toMatch(/^Could not reach DigitalOcean\./)
   })
 })

@@ -51,9 +51,15 @@ export class RestClient {
     try {
       response = await fetch(url, { method, headers, body, signal, redirect: 'error' })
     } catch (error) {
-      throw this.transportError(error, timeout.aborted)
+      throw this.transportError(error, timeout.aborted, request.signal, 'connect')
     }
-    const parsed = await readBody(response)
+    let parsed: unknown
+    try {
+      // The body streams after the headers: a reset or a deadline here fails this read, not fetch().
+      parsed = await readBody(response)
+    } catch (error) {
+      throw this.transportError(error, timeout.aborted, request.signal, 'read')
+    }
     if (response.ok || request.accept?.includes(response.status)) {
       return { status: response.status, body: parsed as T, headers: response.headers }
     }
@@ -68,22 +74,34 @@ export class RestClient {
     return url.toString()
   }
 
-  private transportError(error: unknown, timedOut: boolean): AppError {
+  /**
+   * A failure below HTTP: the deadline (ours, or the caller's `AbortSignal.timeout()`, whose
+   * reason is a TimeoutError), a cancellation, or the network, while connecting or while the
+   * answer was still arriving.
+   */
+  private transportError(error: unknown, timedOut: boolean, callerSignal: AbortSignal, phase: 'connect' | 'read'): AppError {
     const provider = this.options.provider
-    if (timedOut) {
+    if (timedOut || isTimeout(callerSignal.reason) || isTimeout(error)) {
       return new AppError({ code: 'timeout', message: `${provider} did not answer in time. Please try again.`, retryable: true })
     }
-    if (error instanceof Error && error.name === 'AbortError') {
+    if (callerSignal.aborted || (error instanceof Error && error.name === 'AbortError')) {
       return new AppError({ code: 'timeout', message: `The request to ${provider} was cancelled.`, retryable: true })
     }
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined
     return new AppError({
       code: 'network',
-      message: `Could not reach ${provider}. Check your network connection and the account's API endpoint.`,
+      message:
+        phase === 'connect'
+          ? `Could not reach ${provider}. Check your network connection and the account's API endpoint.`
+          : `The connection to ${provider} broke before its answer arrived. Check your network connection and try again.`,
       providerMessage: cause,
       retryable: true,
     })
   }
+}
+
+function isTimeout(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'name' in value && value.name === 'TimeoutError'
 }
 
 async function readBody(response: Response): Promise<unknown> {

@@ -153,27 +153,27 @@ export class DigitalOceanClient {
   }
 
   async getAccount(signal: AbortSignal): Promise<DoAccount> {
-    const response = await this.send<{ account: DoAccount }>('GET', '/v2/account', { signal })
-    return response.body.account
+    const response = await this.send('GET', '/v2/account', { signal })
+    return member(response.body, 'account', ACCOUNT_SHAPE)
   }
 
   listRegions(signal: AbortSignal): Promise<DoRegion[]> {
-    return this.paginate<DoRegion>('/v2/regions', 'regions', {}, signal)
+    return this.paginate<DoRegion>('/v2/regions', 'regions', REGION_SHAPE, {}, signal)
   }
 
   listSizes(signal: AbortSignal): Promise<DoSize[]> {
-    return this.paginate<DoSize>('/v2/sizes', 'sizes', {}, signal)
+    return this.paginate<DoSize>('/v2/sizes', 'sizes', SIZE_SHAPE, {}, signal)
   }
 
   async createDroplet(body: DoDropletCreate, signal: AbortSignal): Promise<DoDroplet> {
-    const response = await this.send<{ droplet: DoDroplet }>('POST', '/v2/droplets', { body, signal })
-    return response.body.droplet
+    const response = await this.send('POST', '/v2/droplets', { body, signal })
+    return checkDroplet(member(response.body, 'droplet', DROPLET_SHAPE), 'droplet')
   }
 
   /** `null` when DigitalOcean no longer knows the droplet (404). */
   async getDroplet(id: string, signal: AbortSignal): Promise<DoDroplet | null> {
-    const response = await this.send<{ droplet: DoDroplet }>('GET', `/v2/droplets/${dropletId(id)}`, { signal, accept: [404] })
-    return response.status === 404 ? null : response.body.droplet
+    const response = await this.send('GET', `/v2/droplets/${dropletId(id)}`, { signal, accept: [404] })
+    return response.status === 404 ? null : checkDroplet(member(response.body, 'droplet', DROPLET_SHAPE), 'droplet')
   }
 
   /** Asks DigitalOcean to destroy the droplet (204). Returns false when it was already gone (404). */
@@ -184,16 +184,16 @@ export class DigitalOceanClient {
 
   /** Every droplet in the account, or those carrying `tagName`, following pagination. */
   listDroplets(filter: { tagName?: string }, signal: AbortSignal): Promise<DoDroplet[]> {
-    return this.paginate<DoDroplet>('/v2/droplets', 'droplets', { tag_name: filter.tagName }, signal)
+    return this.paginate<DoDroplet>('/v2/droplets', 'droplets', DROPLET_SHAPE, { tag_name: filter.tagName }, signal, checkDroplet)
   }
 
   listFirewalls(signal: AbortSignal): Promise<DoFirewall[]> {
-    return this.paginate<DoFirewall>('/v2/firewalls', 'firewalls', {}, signal)
+    return this.paginate<DoFirewall>('/v2/firewalls', 'firewalls', FIREWALL_SHAPE, {}, signal)
   }
 
   async createFirewall(body: DoFirewallCreate, signal: AbortSignal): Promise<DoFirewall> {
-    const response = await this.send<{ firewall: DoFirewall }>('POST', '/v2/firewalls', { body, signal })
-    return response.body.firewall
+    const response = await this.send('POST', '/v2/firewalls', { body, signal })
+    return member(response.body, 'firewall', FIREWALL_SHAPE)
   }
 
   /** Returns false when the firewall was already gone (404). */
@@ -239,17 +239,26 @@ export class DigitalOceanClient {
    * Only the page number is taken from a `next` link; the request itself always goes to the
    * configured endpoint, so the token is never sent to a host named by a response.
    */
-  private async paginate<T>(path: string, key: string, query: Record<string, string | undefined>, signal: AbortSignal): Promise<T[]> {
+  private async paginate<T>(
+    path: string,
+    key: string,
+    shape: Shape,
+    query: Record<string, string | undefined>,
+    signal: AbortSignal,
+    check: (item: T, where: string) => T = (item) => item,
+  ): Promise<T[]> {
     const items: T[] = []
     let page = 1
     for (let fetched = 0; fetched < this.maxPages; fetched += 1) {
-      const response = await this.send<ListBody>('GET', path, { signal, query: { ...query, page, per_page: MAX_PER_PAGE } })
-      const body = response.body ?? {}
+      const response = await this.send<unknown>('GET', path, { signal, query: { ...query, page, per_page: MAX_PER_PAGE } })
+      if (!isRecord(response.body)) throw unexpectedAnswer(`the answer to GET ${path} is not a JSON object`)
+      const body = response.body as ListBody
       const pageItems = body[key]
-      if (!Array.isArray(pageItems)) {
-        throw new AppError({ code: 'provider-unavailable', message: `DigitalOcean answered ${path} without a "${key}" list.`, retryable: true })
-      }
-      items.push(...(pageItems as T[]))
+      if (!Array.isArray(pageItems)) throw unexpectedAnswer(`the answer to GET ${path} has no "${key}" list`)
+      pageItems.forEach((item: unknown, index) => {
+        const where = `${key}[${index}]`
+        items.push(check(shaped<T>(item, where, shape), where))
+      })
       const next = nextPage(body, page, items.length, pageItems.length)
       if (next === undefined) return items
       page = next
@@ -260,6 +269,80 @@ export class DigitalOceanClient {
       retryable: false,
     })
   }
+}
+
+/** What DigitalOcean's answer lacked, when a 2xx body is not the shape the adapter reads. */
+export const UNEXPECTED_ANSWER = 'DigitalOcean answered with something Exitdesk does not understand.'
+
+/**
+ * A 2xx answer without what the adapter reads: a proxy or captive-portal page, or API drift.
+ * `what` names the missing piece only; the body itself is never copied into the error.
+ */
+function unexpectedAnswer(what: string): AppError {
+  return new AppError({ code: 'provider-unavailable', message: UNEXPECTED_ANSWER, providerMessage: what, retryable: true })
+}
+
+type FieldKind = 'string' | 'number' | 'boolean' | 'array' | 'object' | 'id'
+/** The fields the adapter reads, each required unless its kind ends with "?" (then absent or null is fine). */
+type Shape = Record<string, FieldKind | `${FieldKind}?`>
+
+const ACCOUNT_SHAPE: Shape = { email: 'string', uuid: 'string' }
+const REGION_SHAPE: Shape = { slug: 'string', name: 'string', available: 'boolean' }
+const SIZE_SHAPE: Shape = { slug: 'string', memory: 'number', vcpus: 'number', disk: 'number', price_monthly: 'number', regions: 'array', available: 'boolean' }
+const DROPLET_SHAPE: Shape = { id: 'id', name: 'string', status: 'string', region: 'object?', networks: 'object?', tags: 'array?' }
+const FIREWALL_SHAPE: Shape = { id: 'string', name: 'string' }
+const NETWORKS_SHAPE: Shape = { v4: 'array?', v6: 'array?' }
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function hasKind(value: unknown, kind: FieldKind): boolean {
+  switch (kind) {
+    case 'array':
+      return Array.isArray(value)
+    case 'object':
+      return isRecord(value)
+    case 'id':
+      // Droplet ids are positive integers (droplets/parameters.yml `droplet_id`).
+      return typeof value === 'number' && Number.isSafeInteger(value) && value > 0
+    default:
+      return typeof value === kind
+  }
+}
+
+/** `value` as T once it is an object carrying `shape`'s fields; otherwise an unexpected-answer error naming `where`. */
+function shaped<T>(value: unknown, where: string, shape: Shape): T {
+  if (!isRecord(value)) throw unexpectedAnswer(`${where} is missing or not an object`)
+  for (const [key, expected] of Object.entries(shape)) {
+    const optional = expected.endsWith('?')
+    const kind = expected.replace('?', '') as FieldKind
+    const field = value[key]
+    if (optional && (field === undefined || field === null)) continue
+    if (!hasKind(field, kind)) throw unexpectedAnswer(`${where}.${key} is ${field === undefined ? 'missing' : `not ${KIND_NAMES[kind]}`}`)
+  }
+  return value as T
+}
+
+const KIND_NAMES: Record<FieldKind, string> = {
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'an object',
+  id: 'a positive whole number',
+}
+
+/** `body[key]`, checked against `shape`. */
+function member<T>(body: unknown, key: string, shape: Shape): T {
+  if (!isRecord(body)) throw unexpectedAnswer(`the answer is not a JSON object with "${key}"`)
+  return shaped<T>(body[key], key, shape)
+}
+
+/** The nested parts of a droplet that observe() reads with optional chaining. */
+function checkDroplet(droplet: DoDroplet, where: string): DoDroplet {
+  if (droplet.networks !== undefined && droplet.networks !== null) shaped(droplet.networks, `${where}.networks`, NETWORKS_SHAPE)
+  return droplet
 }
 
 interface ListBody {
