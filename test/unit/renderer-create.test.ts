@@ -3,6 +3,7 @@ import type { Plan } from '../../src/shared/domain'
 import { choosePlan, chooseRegion, cheapestPlan, plansInRegion } from '../../src/renderer/src/lib/plans'
 import { parseDomains } from '../../src/renderer/src/lib/domains'
 import { fieldLabel, matchField, withFieldLabel } from '../../src/renderer/src/lib/fields'
+import { keptAfter, requestFor, type CreateRequest } from '../../src/renderer/src/lib/request-id'
 
 const plans: Plan[] = [
   { id: 'big', label: 'Big', monthlyCostUsd: 12 },
@@ -61,5 +62,52 @@ describe('create form: domains and error fields', () => {
     expect(matchField('name', fields)).toBe('name')
     expect(matchField('tunnel.domainsX', fields)).toBeUndefined()
     expect(matchField(undefined, fields)).toBeUndefined()
+  })
+})
+
+describe('create form: the idempotency key', () => {
+  const base: CreateRequest = {
+    accountId: 'acc-1',
+    name: 'exit-a',
+    region: 'nyc1',
+    plan: 'small',
+    tunnel: { mode: 'tcp', inletsVersion: '0.11.14', domains: [], letsEncryptIssuer: 'prod' },
+  }
+  const ids = () => {
+    let n = 0
+    return () => `id-${++n}`
+  }
+
+  it('reuses the id only for an unchanged resubmission after a retryable failure', () => {
+    const newId = ids()
+    const first = requestFor(null, base, newId)
+    expect(first.id).toBe('id-1')
+    const kept = keptAfter(first, 'retryable')
+    expect(requestFor(kept, { ...base, tunnel: { ...base.tunnel } }, newId).id).toBe('id-1')
+  })
+
+  it('starts a new request when any input changed', () => {
+    const newId = ids()
+    const kept = keptAfter(requestFor(null, base, newId), 'retryable')
+    const edits: CreateRequest[] = [
+      { ...base, name: 'exit-b' },
+      { ...base, region: 'fra1' },
+      { ...base, plan: 'big' },
+      { ...base, accountId: 'acc-2' },
+      { ...base, tunnel: { ...base.tunnel, mode: 'https', domains: ['a.example.com'], letsEncryptEmail: 'me@example.com' } },
+      { ...base, tunnel: { ...base.tunnel, inletsVersion: '0.11.13' } },
+      { ...base, tunnel: { ...base.tunnel, letsEncryptIssuer: 'staging' } },
+    ]
+    const sent = edits.map((edit) => requestFor(kept, edit, newId).id)
+    expect(new Set(sent).size).toBe(edits.length)
+    expect(sent).not.toContain('id-1')
+  })
+
+  it('keeps nothing after a success or a refusal', () => {
+    const newId = ids()
+    const first = requestFor(null, base, newId)
+    expect(keptAfter(first, 'created')).toBeNull()
+    expect(keptAfter(first, 'refused')).toBeNull()
+    expect(requestFor(keptAfter(first, 'created'), base, newId).id).toBe('id-2')
   })
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import type { Host } from '../../src/shared/domain'
-import { formatAge, formatMoney, formatMonthly } from '../../src/renderer/src/lib/format'
-import { FAST_POLL_MS, SETTLED_POLL_MS, pollIntervalFor } from '../../src/renderer/src/lib/poll'
+import { formatAge, formatMoney, formatMonthly, formatRetry } from '../../src/renderer/src/lib/format'
+import { FAST_POLL_MS, RETRY_MARGIN_MS, SETTLED_POLL_MS, pollIntervalFor } from '../../src/renderer/src/lib/poll'
 import { canCopy, visibleHosts } from '../../src/renderer/src/lib/hosts'
 import { coalesce } from '../../src/renderer/src/lib/coalesce'
 
@@ -38,6 +38,26 @@ describe('renderer age formatting', () => {
   })
 })
 
+describe('renderer retry formatting', () => {
+  const retryAt = '2026-01-01T12:00:00.000Z'
+  const before = (ms: number) => Date.parse(retryAt) - ms
+
+  it('says when Exitdesk tries again, relative to now', () => {
+    expect(formatRetry(retryAt, before(2 * 60_000))).toBe('Exitdesk will try again in 2 min.')
+    expect(formatRetry(retryAt, before(150_000))).toBe('Exitdesk will try again in 3 min.')
+    expect(formatRetry(retryAt, before(20_000))).toBe('Exitdesk will try again in less than a minute.')
+    expect(formatRetry(retryAt, before(59 * 60_000 + 50_000))).toBe('Exitdesk will try again in 59 min.')
+    expect(formatRetry(retryAt, before(65 * 60_000))).toBe('Exitdesk will try again in 1 h 5 min.')
+    expect(formatRetry(retryAt, before(2 * 3_600_000))).toBe('Exitdesk will try again in 2 h.')
+  })
+
+  it('reads "shortly" once the time has come, and nothing for an unreadable time', () => {
+    expect(formatRetry(retryAt, before(0))).toBe('Exitdesk will try again shortly.')
+    expect(formatRetry(retryAt, before(-30_000))).toBe('Exitdesk will try again shortly.')
+    expect(formatRetry('soon', before(0))).toBeUndefined()
+  })
+})
+
 describe('host table polling', () => {
   const host = (state: Host['state'], busy = false) => ({ state, busy })
 
@@ -56,6 +76,40 @@ describe('host table polling', () => {
 
   it('ignores deleted hosts, which the table does not show', () => {
     expect(pollIntervalFor([host('deleted', true)])).toBe(SETTLED_POLL_MS)
+  })
+
+  describe('a host waiting for a retry', () => {
+    const now = Date.parse('2026-01-01T12:00:00.000Z')
+    const waiting = (inMs: number, state: Host['state'] = 'provisioning') => ({ state, busy: true, retryAt: new Date(now + inMs).toISOString() })
+
+    it('does not keep the fast pace while the retry is far off', () => {
+      expect(pollIntervalFor([waiting(5 * 60_000)], now)).toBe(SETTLED_POLL_MS)
+      expect(pollIntervalFor([waiting(5 * 60_000, 'deleting'), host('active')], now)).toBe(SETTLED_POLL_MS)
+    })
+
+    it('looks again shortly after the earliest retry when that comes before the settled pace', () => {
+      expect(pollIntervalFor([waiting(20_000)], now)).toBe(20_000 + RETRY_MARGIN_MS)
+      expect(pollIntervalFor([waiting(5 * 60_000), waiting(15_000, 'deleting')], now)).toBe(15_000 + RETRY_MARGIN_MS)
+    })
+
+    it('polls fast when the retry is due within about 10 s, has passed, or cannot be read', () => {
+      expect(pollIntervalFor([waiting(8_000)], now)).toBe(FAST_POLL_MS)
+      expect(pollIntervalFor([waiting(-60_000)], now)).toBe(FAST_POLL_MS)
+      expect(pollIntervalFor([{ state: 'provisioning', busy: true, retryAt: 'later' }], now)).toBe(FAST_POLL_MS)
+    })
+
+    it('still polls fast while another host is changing, or the cloud reports it stopping', () => {
+      expect(pollIntervalFor([waiting(5 * 60_000), host('provisioning', true)], now)).toBe(FAST_POLL_MS)
+      expect(pollIntervalFor([waiting(5 * 60_000, 'stopping')], now)).toBe(FAST_POLL_MS)
+    })
+
+    it('never polls faster than the fast pace', () => {
+      for (const inMs of [10_001, 10_500, 11_000, 12_000, 40_000]) {
+        const interval = pollIntervalFor([waiting(inMs)], now)
+        expect(interval).toBeGreaterThanOrEqual(FAST_POLL_MS)
+        expect(interval).toBeLessThanOrEqual(SETTLED_POLL_MS)
+      }
+    })
   })
 })
 

@@ -10,6 +10,7 @@ import type { Channel, ChannelInput, ChannelResult, HostsSnapshot } from '../../
 import type { Envelope } from '../../shared/errors'
 import { bridge } from './bridge'
 import { ApiError, bridgeFailure } from './lib/api-error'
+import { NOTHING_MISSED, isNewHostsVersion, onChange, onVisibilityChange, type ChangeKind, type MissedChanges } from './lib/change-events'
 import { coalesce } from './lib/coalesce'
 import { pollIntervalFor } from './lib/poll'
 
@@ -72,12 +73,15 @@ export function useAccounts() {
   return useQuery({ queryKey: queryKeys.accounts, queryFn: () => call('accounts:list', {}) })
 }
 
-/** The host table: fast while anything is changing, slow when all is settled, paused while hidden. */
+/**
+ * The host table: fast while anything is changing, slow when all is settled or only waiting
+ * for a retry, paused while hidden.
+ */
 export function useHosts() {
   return useQuery({
     queryKey: queryKeys.hosts,
     queryFn: () => call('hosts:list', {}),
-    refetchInterval: (query) => pollIntervalFor(query.state.data?.hosts),
+    refetchInterval: (query) => pollIntervalFor(query.state.data?.hosts, Date.now()),
     refetchIntervalInBackground: false,
   })
 }
@@ -98,6 +102,20 @@ export function useVerifyAccount() {
       Promise.all([
         queryClient.invalidateQueries({ queryKey: queryKeys.accounts }),
         queryClient.invalidateQueries({ queryKey: queryKeys.catalog(accountId) }),
+      ]),
+  })
+}
+
+/** Replaces an account's credential; main verifies it before storing it. */
+export function useUpdateCredential() {
+  const queryClient = useQueryClient()
+  return useMutation({
+    mutationFn: (input: ChannelInput<'accounts:update-credential'>) => call('accounts:update-credential', input),
+    onSuccess: (_data, input) =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: queryKeys.accounts }),
+        queryClient.invalidateQueries({ queryKey: queryKeys.hosts }),
+        queryClient.invalidateQueries({ queryKey: queryKeys.catalog(input.accountId) }),
       ]),
   })
 }
@@ -135,29 +153,56 @@ export function useDeleteHost() {
 /** At most one refetch per second from main's change events. */
 const EVENT_GAP_MS = 1_000
 
-/** Main's pushes: refresh what changed instead of waiting for the next poll. */
+/**
+ * Main's pushes: refresh what changed instead of waiting for the next poll. While the window
+ * is hidden nothing is fetched (the poll pauses too); what changed meanwhile is invalidated
+ * once when it is visible again.
+ */
 export function useBridgeEvents(): void {
   const queryClient = useQueryClient()
   useEffect(() => {
-    const hosts = coalesce(() => void queryClient.invalidateQueries({ queryKey: queryKeys.hosts }), EVENT_GAP_MS)
-    const accounts = coalesce(() => {
-      void queryClient.invalidateQueries({ queryKey: queryKeys.accounts })
-      void queryClient.invalidateQueries({ queryKey: queryKeys.catalogs })
-      // A removed or repaired account changes the hosts snapshot's accountErrors too.
-      hosts.run()
-    }, EVENT_GAP_MS)
+    let missed: MissedChanges = NOTHING_MISSED
+    // An event restarts a fetch already running (it may predate the change); the catch-up on
+    // becoming visible joins one instead (the focus refetch may have started it a moment ago).
+    const refreshHosts = (cancelRefetch = true) => void queryClient.invalidateQueries({ queryKey: queryKeys.hosts }, { cancelRefetch })
+    const refreshAccounts = (cancelRefetch = true) => {
+      void queryClient.invalidateQueries({ queryKey: queryKeys.accounts }, { cancelRefetch })
+      void queryClient.invalidateQueries({ queryKey: queryKeys.catalogs }, { cancelRefetch })
+    }
+    /** Fetch now, or (hidden) note the change for later. Also decides a coalesced run that came due after the window was hidden. */
+    const gated = (kind: ChangeKind, refresh: () => void) => () => {
+      const decision = onChange(kind, document.visibilityState, missed)
+      missed = decision.missed
+      if (decision.fetchNow) refresh()
+    }
+    const hosts = coalesce(gated('hosts', () => refreshHosts()), EVENT_GAP_MS)
+    const accounts = coalesce(
+      gated('accounts', () => {
+        refreshAccounts()
+        // A removed or repaired account changes the hosts snapshot's accountErrors too.
+        hosts.run()
+      }),
+      EVENT_GAP_MS,
+    )
     const offHosts = bridge.on('hosts:changed', (payload) => {
       // Already showing this change (or a later one): nothing to fetch.
       const shown = queryClient.getQueryData<HostsSnapshot>(queryKeys.hosts)?.version
-      if (shown !== undefined && typeof payload?.version === 'number' && payload.version <= shown) return
-      hosts.run()
+      if (isNewHostsVersion(payload?.version, shown)) hosts.run()
     })
     const offAccounts = bridge.on('accounts:changed', () => accounts.run())
+    const onVisibility = () => {
+      const decision = onVisibilityChange(document.visibilityState, missed)
+      missed = decision.missed
+      if (decision.invalidate.includes('accounts')) refreshAccounts(false)
+      if (decision.invalidate.includes('hosts')) refreshHosts(false)
+    }
+    document.addEventListener('visibilitychange', onVisibility)
     return () => {
       offHosts()
       offAccounts()
       hosts.cancel()
       accounts.cancel()
+      document.removeEventListener('visibilitychange', onVisibility)
     }
   }, [queryClient])
 }

@@ -8,6 +8,8 @@ interface Props {
   pendingLabel: string
   pending: boolean
   error?: unknown
+  /** A sentence put before main's explanation of `error`, e.g. "The account was not removed." */
+  errorLead?: string
   onConfirm: () => void
   onCancel: () => void
 }
@@ -17,7 +19,7 @@ interface Props {
  * focus when it opens (the safe choice), Escape cancels, and focus returns to where it was.
  * Render it only while it is open.
  */
-export function ConfirmDialog({ title, children, confirmLabel, pendingLabel, pending, error, onConfirm, onCancel }: Props) {
+export function ConfirmDialog({ title, children, confirmLabel, pendingLabel, pending, error, errorLead, onConfirm, onCancel }: Props) {
   const dialogRef = useRef<HTMLDialogElement>(null)
   const cancelRef = useRef<HTMLButtonElement>(null)
   const titleId = useId()
@@ -52,7 +54,7 @@ export function ConfirmDialog({ title, children, confirmLabel, pendingLabel, pen
       <div id={bodyId} className="dialog-body">
         {children}
       </div>
-      {error !== undefined && error !== null ? <ErrorMessage error={error} /> : null}
+      {error !== undefined && error !== null ? <ErrorMessage error={error} lead={errorLead} testId="confirm-error" /> : null}
       <div className="dialog-actions">
         <button ref={cancelRef} type="button" className="button" data-testid="confirm-cancel" onClick={onCancel}>
           Cancel

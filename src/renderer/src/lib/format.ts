@@ -36,3 +36,21 @@ export function formatAge(createdAtIso: string, nowMs: number): string {
   const days = Math.floor(elapsed / DAY)
   return `${days} days`
 }
+
+/**
+ * When a failed step is tried again, relative to now, as a sentence: "Exitdesk will try again
+ * in 2 min." Minutes are enough: the shared clock ticks every 15 s. A time already passed
+ * (the retry is running, or clocks disagree) reads "shortly"; an unreadable one gives undefined.
+ */
+export function formatRetry(retryAtIso: string, nowMs: number): string | undefined {
+  const at = Date.parse(retryAtIso)
+  if (Number.isNaN(at)) return undefined
+  const wait = at - nowMs
+  if (wait <= 0) return 'Exitdesk will try again shortly.'
+  if (wait < MINUTE) return 'Exitdesk will try again in less than a minute.'
+  if (wait < HOUR) return `Exitdesk will try again in ${Math.min(59, Math.round(wait / MINUTE))} min.`
+  const hours = Math.floor(wait / HOUR)
+  const minutes = Math.round((wait % HOUR) / MINUTE)
+  if (minutes === 60) return `Exitdesk will try again in ${hours + 1} h.`
+  return minutes > 0 ? `Exitdesk will try again in ${hours} h ${minutes} min.` : `Exitdesk will try again in ${hours} h.`
+}

@@ -1,5 +1,4 @@
 import { useId, useRef, useState, type FormEvent } from 'react'
-import type { ChannelInput } from '../../../../shared/contract'
 import type { AccountInfo, CloudInfo } from '../../../../shared/domain'
 import { generateHostName, hostNameProblem } from '../../../../shared/naming'
 import { useCatalog, useCreateHost } from '../../api'
@@ -12,6 +11,7 @@ import { parseDomains } from '../../lib/domains'
 import { matchField } from '../../lib/fields'
 import { formatMonthly } from '../../lib/format'
 import { choosePlan, chooseRegion, plansInRegion } from '../../lib/plans'
+import { keptAfter, requestFor, type CreateRequest, type KeptRequest } from '../../lib/request-id'
 import { newRequestId } from '../../lib/uuid'
 import { NameField } from './NameField'
 import { TunnelFields, type TunnelDraft, type TunnelField } from './TunnelFields'
@@ -50,11 +50,11 @@ export function CreateForm({ accounts, clouds }: Props) {
   const [createdName, setCreatedName] = useState<string | undefined>(undefined)
   const nameRef = useRef<HTMLInputElement | null>(null)
   /**
-   * One id per submission sequence: kept while attempts fail in a way worth retrying (the
-   * first may have reached main), so main never creates the host twice; dropped after a
-   * success or a refusal (nothing was created), so the next submission is a new request.
+   * The last request that failed in a way worth retrying (it may have reached main): an
+   * unchanged resubmission reuses its id, so main never creates the host twice; any change to
+   * the inputs, a success or a refusal starts a new request (see lib/request-id).
    */
-  const requestIdRef = useRef<string | null>(null)
+  const keptRequestRef = useRef<KeptRequest | null>(null)
   const create = useCreateHost()
 
   // The parent renders this form only with at least one account.
@@ -118,10 +118,8 @@ export function CreateForm({ accounts, clouds }: Props) {
       return
     }
     setClientError(undefined)
-    requestIdRef.current ??= newRequestId()
     const email = tunnel.email.trim()
-    const input: ChannelInput<'hosts:create'> = {
-      requestId: requestIdRef.current,
+    const request: CreateRequest = {
       accountId: account.id,
       name,
       region,
@@ -134,17 +132,22 @@ export function CreateForm({ accounts, clouds }: Props) {
         letsEncryptIssuer: tunnel.issuer,
       },
     }
-    create.mutate(input, {
-      onSuccess: (host) => {
-        requestIdRef.current = null
-        setCreatedName(host.name)
-        setName(generateHostName(cloud.nameRule))
-        setNameEdited(false)
+    const sent = requestFor(keptRequestRef.current, request, newRequestId)
+    keptRequestRef.current = sent
+    create.mutate(
+      { ...request, requestId: sent.id },
+      {
+        onSuccess: (host) => {
+          keptRequestRef.current = keptAfter(sent, 'created')
+          setCreatedName(host.name)
+          setName(generateHostName(cloud.nameRule))
+          setNameEdited(false)
+        },
+        onError: (error) => {
+          keptRequestRef.current = keptAfter(sent, errorInfo(error)?.retryable === true ? 'retryable' : 'refused')
+        },
       },
-      onError: (error) => {
-        if (errorInfo(error)?.retryable !== true) requestIdRef.current = null
-      },
-    })
+    )
   }
 
   return (

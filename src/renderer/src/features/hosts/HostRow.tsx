@@ -3,7 +3,7 @@ import type { AccountInfo, CloudInfo, Host } from '../../../../shared/domain'
 import { ErrorMessage } from '../../components/ErrorMessage'
 import { SimulatedTag } from '../../components/SimulatedTag'
 import { StateBadge } from '../../components/StateBadge'
-import { formatAge, formatMoney } from '../../lib/format'
+import { formatAge, formatMoney, formatRetry } from '../../lib/format'
 import { canCopy, canDelete } from '../../lib/hosts'
 import { CopyFallback } from './CopyFallback'
 import { DeleteHostDialog } from './DeleteHostDialog'
@@ -26,7 +26,8 @@ export function HostRow({ host, cloud, account, now }: Props) {
   const region = cloud?.regions.find((candidate) => candidate.id === host.region)
   const plan = cloud?.plans.find((candidate) => candidate.id === host.plan)
   const cloudLabel = cloud?.label ?? host.cloud
-  const hasDetail = Boolean(host.lastError) || copy.status === 'shown' || copy.status === 'failed'
+  const retryText = host.retryAt ? formatRetry(host.retryAt, now) : undefined
+  const hasDetail = Boolean(host.lastError) || Boolean(retryText) || copy.status === 'shown' || copy.status === 'failed'
 
   return (
     <>
@@ -123,6 +124,11 @@ export function HostRow({ host, cloud, account, now }: Props) {
             {host.lastError ? (
               <p className="inline-error" role="alert">
                 {host.lastError}
+              </p>
+            ) : null}
+            {retryText && host.retryAt ? (
+              <p className="hint retry-note" data-testid="host-retry" title={new Date(host.retryAt).toLocaleString()}>
+                {retryText}
               </p>
             ) : null}
             {copy.status === 'failed' ? (
