@@ -84,6 +84,25 @@ describe.skipIf(Boolean(blocked))('web shell end to end: a DigitalOcean account 
     await expect.poll(() => clipboardText(page), { timeout: 5_000 }).toContain('inlets-pro http client')
     expect(await clipboardText(page)).toContain(`wss://${ip}:8123`)
 
+    // The token is revoked in DigitalOcean: the account says so plainly, and a new token fixes it.
+    fake.setFailure({ method: 'GET', path: '/v2/droplets', status: 401, body: { id: 'unauthorized', message: 'Unable to authenticate you' } })
+    // The table is settled (slow poll): reloading asks for a fresh list, as reopening the window would.
+    await expect
+      .poll(
+        async () => {
+          await page.reload()
+          return accountRow.getByTestId('account-status').innerText()
+        },
+        { timeout: 20_000, interval: 2_000 },
+      )
+      .toMatch(/failing.*Unable to authenticate you/s)
+    await screenshot(page, '07b-credential-failing')
+    fake.clearFailures()
+    await accountRow.getByTestId('account-replace-open').click()
+    await accountRow.getByTestId('replace-credential-token').fill(fake.token)
+    await accountRow.getByTestId('replace-save').click()
+    await expect.poll(() => accountRow.getByTestId('account-status').innerText(), { timeout: 10_000 }).toMatch(/^\s*ok/)
+
     await row.getByTestId('host-delete').click()
     await page.getByTestId('confirm-delete').click()
     await expect.poll(() => page.getByTestId('host-row').count(), { timeout: 40_000 }).toBe(0)

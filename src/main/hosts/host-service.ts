@@ -313,7 +313,7 @@ export class HostService {
       const info = toErrorInfo(error)
       const failures = (this.accountBackoff.get(account.id)?.failures ?? 0) + 1
       this.accountBackoff.set(account.id, { failures, retryAt: this.deps.clock.now() + backoffMs(failures, info.retryAfterSeconds) })
-      this.accountErrors.set(account.id, `${account.label}: ${describeError(info)}`)
+      this.accountErrors.set(account.id, describeError(info))
       await this.noteCredentialProblem(account.id, info)
       return
     }
