@@ -1,20 +1,11 @@
 // `npm start`: the Electron app when its binary is installed and a display exists;
 // otherwise the same app in the browser (`npm run web`), saying so plainly.
-import { existsSync, readFileSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { electronBinary } from './electron-binary.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-
-function electronBinary() {
-  // Reading path.txt instead of require('electron'): requiring it tries to download a missing binary.
-  const dir = join(root, 'node_modules', 'electron')
-  const pathFile = join(dir, 'path.txt')
-  if (!existsSync(pathFile)) return undefined
-  const binary = join(dir, 'dist', readFileSync(pathFile, 'utf8').trim())
-  return existsSync(binary) ? binary : undefined
-}
 
 const hasDisplay = process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY)
 const binary = electronBinary()

@@ -7,23 +7,17 @@
  * The binary is found the way scripts/start.mjs finds it (path.txt), never by require('electron'),
  * which tries to download a missing binary.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { _electron, type ElectronApplication, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { electronBinary } from '../../scripts/electron-binary.mjs'
 
 const ROOT = resolve('.')
 const MAIN_ENTRY = resolve('out/main/index.js')
 
-function electronBinary(): string | undefined {
-  const dir = join(ROOT, 'node_modules', 'electron')
-  const pathFile = join(dir, 'path.txt')
-  if (!existsSync(pathFile)) return undefined
-  const binary = join(dir, 'dist', readFileSync(pathFile, 'utf8').trim())
-  return existsSync(binary) ? binary : undefined
-}
 
 const binary = electronBinary()
 const hasDisplay = process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY)

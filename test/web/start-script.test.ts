@@ -8,24 +8,17 @@
  * location, so the copy builds into its own `out/`.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { electronBinary } from '../../scripts/electron-binary.mjs'
 
 const ROOT = resolve('.')
 const URL_PATTERN = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/
 const EXPLANATION = 'The Electron binary is not installed here (it could not be downloaded), so Exitdesk starts in your browser instead.'
 
-/** As scripts/start.mjs finds it: path.txt, never require('electron') (that tries to download it). */
-function electronBinary(): string | undefined {
-  const dir = join(ROOT, 'node_modules', 'electron')
-  const pathFile = join(dir, 'path.txt')
-  if (!existsSync(pathFile)) return undefined
-  const binary = join(dir, 'dist', readFileSync(pathFile, 'utf8').trim())
-  return existsSync(binary) ? binary : undefined
-}
 
 const binary = electronBinary()
 const blocked = binary ? `the Electron binary is installed (${binary}), so npm start would open the desktop window instead of the browser fallback` : undefined
@@ -34,7 +27,7 @@ if (blocked) console.warn(`[start-script] Skipping the browser-fallback test: ${
 async function scratchCopy(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'exitdesk-start-'))
   await mkdir(join(dir, 'scripts'))
-  for (const script of ['start.mjs', 'web.mjs']) await cp(join(ROOT, 'scripts', script), join(dir, 'scripts', script))
+  for (const script of ['start.mjs', 'web.mjs', 'electron-binary.mjs']) await cp(join(ROOT, 'scripts', script), join(dir, 'scripts', script))
   for (const file of ['package.json', 'electron.vite.config.ts', 'tsconfig.json', 'tsconfig.base.json', 'tsconfig.node.json', 'tsconfig.web.json']) {
     if (existsSync(join(ROOT, file))) await cp(join(ROOT, file), join(dir, file))
   }
