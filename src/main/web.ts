@@ -1,15 +1,24 @@
 /**
  * The same contract as src/main/ipc.ts, carried over HTTP on 127.0.0.1 for `npm run web`.
+ * The whole app lives under a secret path, /app/<token>/ (the printed address):
  *
- *   GET  /?token=<token>          -> 303 to / and sets the session cookie (token leaves the URL)
- *   POST /api/invoke/<channel>    -> 200 with the dispatcher's envelope (ok or not)
- *   GET  /api/events              -> Server-Sent Events, one `event:` per contract event
- *   GET  anything else            -> a file from staticDir, or index.html (SPA fallback)
+ *   GET  /app/<token>/                   -> index.html (`/app/<token>` redirects here)
+ *   GET  /app/<token>/<file>             -> a file from staticDir; an unknown name directly
+ *                                           under the prefix gets index.html (SPA fallback)
+ *   POST /app/<token>/api/invoke/<channel> -> 200 with the dispatcher's envelope (ok or not)
+ *   GET  /app/<token>/api/events         -> Server-Sent Events, one `event:` per contract event
+ *   POST /api/invoke/<channel>, GET /api/events
+ *                                        -> the same, for non-browser clients that send the
+ *                                           token in the x-exitdesk-token header instead
+ *   anything else                        -> 401 with a pointer to the terminal
  *
- * Every request must name our Host (DNS rebinding), carry no foreign Origin, and carry the
- * session cookie or the x-exitdesk-token header. POSTs additionally need our Origin or the
- * header, so a cookie alone never authorizes a state change. Nothing here logs the token or
- * a request body. Gatekeeping: web/security.ts; files: web/static.ts; shutdown: web/lifecycle.ts.
+ * There is no cookie: browsers share cookies across all ports of 127.0.0.1, so one would leak
+ * the token to every other local server. The page uses relative URLs, so the browser keeps
+ * the prefix on every request, and Referrer-Policy: no-referrer keeps the path out of Referer.
+ *
+ * Every request must name our Host (DNS rebinding) and carry no foreign Origin. POSTs also
+ * need our Origin or the header. Nothing here logs the token or a request body.
+ * Gatekeeping: web/security.ts; files: web/static.ts; shutdown: web/lifecycle.ts.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -27,14 +36,14 @@ export interface WebBridgeOptions {
   staticDir: string
   /** 0 (the default) picks a free port. */
   port?: number
-  /** Defaults to 32 random bytes, base64url. */
+  /** Defaults to 32 random bytes, base64url. Must be URL-path safe ([A-Za-z0-9_-]). */
   token?: string
   /** SSE heartbeat interval; 15 s unless a test wants it faster. */
   heartbeatMs?: number
 }
 
 export interface WebBridge {
-  /** Open this once: http://127.0.0.1:PORT/?token=... */
+  /** The app's address: http://127.0.0.1:PORT/app/<token>/ */
   url: string
   origin: string
   token: string
@@ -46,10 +55,11 @@ const INVOKE_PREFIX = '/api/invoke/'
 
 const UNAUTHORIZED_TEXT =
   'Exitdesk: this page needs the address printed in the terminal where `npm run web` is running.\n' +
-  'Open that address (it ends with ?token=...) in this browser.\n'
+  'Open that address (http://127.0.0.1:PORT/app/.../, it changes every run) in this browser.\n'
 
 export async function startWebBridge(options: WebBridgeOptions): Promise<WebBridge> {
   const token = options.token ?? security.newToken()
+  if (!/^[\w-]+$/.test(token)) throw new Error('The web bridge token must be non-empty and URL-path safe ([A-Za-z0-9_-]).')
   const heartbeatMs = options.heartbeatMs ?? 15_000
   const streams = new Set<ServerResponse>()
   let port = 0
@@ -79,24 +89,30 @@ export async function startWebBridge(options: WebBridgeOptions): Promise<WebBrid
     const path = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt)
     if (!path.startsWith('/')) return sendText(res, 400, 'Bad request.\n')
 
-    if (req.method === 'GET' && path === '/' && queryAt >= 0) {
-      const given = new URLSearchParams(rawUrl.slice(queryAt + 1)).get('token')
-      if (given !== null) {
-        if (!security.tokenEquals(given, token)) return sendText(res, 401, UNAUTHORIZED_TEXT)
-        res.writeHead(303, { Location: '/', 'Set-Cookie': security.sessionCookie(token), 'Cache-Control': 'no-store' })
+    const safeMethod = req.method === 'GET' || req.method === 'HEAD'
+    // `route` is the path inside the app: the rest after /app/<token>, or, for a header-authorized
+    // API call, the path itself. The page and its files are only ever served under the prefix.
+    let route: string
+    const app = security.splitAppPath(path)
+    if (app !== undefined && security.tokenEquals(app.token, token)) {
+      if (app.rest === '' && safeMethod) {
+        res.writeHead(308, { Location: `${path}/`, 'Cache-Control': 'no-store' })
         return void res.end()
       }
+      route = app.rest
+    } else if (app === undefined && isApiPath(path) && security.headerTokenValid(req, token)) {
+      route = path
+    } else {
+      return sendText(res, 401, UNAUTHORIZED_TEXT)
     }
-    if (!security.authenticated(req, token)) return sendText(res, 401, UNAUTHORIZED_TEXT)
 
-    const safeMethod = req.method === 'GET' || req.method === 'HEAD'
     if (!safeMethod && origin !== 'same' && !security.headerTokenValid(req, token)) {
       return sendText(res, 403, 'Forbidden: a state-changing request needs the Origin or x-exitdesk-token header.\n')
     }
 
-    if (path === '/api' || path.startsWith('/api/')) return handleApi(req, res, path)
+    if (isApiPath(route)) return handleApi(req, res, route)
     if (!safeMethod) return sendText(res, 405, 'Method not allowed.\n', { Allow: 'GET, HEAD' })
-    if ((await serveStatic(req, res, options.staticDir, path)) === 'outside') sendText(res, 404, 'Not found.\n')
+    if ((await serveStatic(req, res, options.staticDir, route)) !== 'served') sendText(res, 404, 'Not found.\n')
   }
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
@@ -165,7 +181,7 @@ export async function startWebBridge(options: WebBridgeOptions): Promise<WebBrid
   const origin = `http://127.0.0.1:${port}`
 
   return {
-    url: `${origin}/?token=${token}`,
+    url: `${origin}${security.appBase(token)}`,
     origin,
     token,
     close() {
@@ -174,6 +190,10 @@ export async function startWebBridge(options: WebBridgeOptions): Promise<WebBrid
       return closed
     },
   }
+}
+
+function isApiPath(path: string): boolean {
+  return path === '/api' || path.startsWith('/api/')
 }
 
 function safeDecode(segment: string): string {

@@ -23,7 +23,9 @@ export function browserTestsBlocked(): string | undefined {
 }
 
 export interface RunningApp {
+  /** The printed address, http://127.0.0.1:PORT/app/<token>/ (the token is part of the path). */
   url: string
+  /** http://127.0.0.1:PORT, without the secret path. */
   origin: string
   dataDir: string
   output: () => string
@@ -49,7 +51,7 @@ export async function startWebApp(env: Record<string, string> = {}): Promise<Run
   const url = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`The web shell did not print its URL:\n${output}`)), 20_000)
     const check = (): void => {
-      const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(output)
+      const match = /http:\/\/127\.0\.0\.1:\d+\/app\/[\w-]+\//.exec(output)
       if (match) {
         clearTimeout(timer)
         resolveUrl(match[0])

@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest'
 import { electronBinary } from '../../scripts/electron-binary.mjs'
 
 const ROOT = resolve('.')
-const URL_PATTERN = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/
+const URL_PATTERN = /http:\/\/127\.0\.0\.1:\d+\/app\/[\w-]+\//
 const EXPLANATION = 'The Electron binary is not installed here (it could not be downloaded), so Exitdesk starts in your browser instead.'
 
 
@@ -84,23 +84,22 @@ describe.skipIf(Boolean(blocked))('npm start without the Electron binary', () =>
       expect(stdout.indexOf(EXPLANATION)).toBeLessThan(stdout.indexOf(url))
       expect(stdout).toContain(`Data folder: ${dataDir}`)
 
-      // The token URL trades the token for a session cookie and redirects to the bare address.
-      const first = await fetch(url, { redirect: 'manual' })
-      expect(first.status).toBe(303)
-      const location = first.headers.get('location')
-      const cookie = first.headers.get('set-cookie')?.split(';')[0]
-      expect(location).toBe('/')
-      expect(cookie).toBeTruthy()
-
-      const page = await fetch(new URL(location ?? '/', url), { headers: { cookie: cookie ?? '' }, redirect: 'manual' })
+      // The printed address serves the app itself: the token is part of its path, no cookie.
+      const page = await fetch(url, { redirect: 'manual' })
       expect(page.status).toBe(200)
       expect(page.headers.get('content-type')).toMatch(/text\/html/)
+      expect(page.headers.get('set-cookie')).toBeNull()
       const html = await page.text()
       expect(html).toContain('<title>Exitdesk</title>')
       expect(html).toContain('<div id="root"></div>')
-      expect(html).toMatch(/<script type="module"[^>]+src="\.?\/assets\/[^"]+\.js"/)
+      const script = /<script type="module"[^>]+src="(\.\/assets\/[^"]+\.js)"/.exec(html)
+      expect(script).not.toBeNull()
+      // The bundle's relative URL resolves under the secret prefix and is served there.
+      const bundle = await fetch(new URL(script?.[1] ?? '', url), { redirect: 'manual' })
+      expect(bundle.status).toBe(200)
+      expect(bundle.headers.get('content-type')).toMatch(/javascript/)
 
-      // Without the cookie the app is not served.
+      // Without the prefix the app is not served.
       expect((await fetch(new URL('/', url), { redirect: 'manual' })).status).toBe(401)
     } finally {
       if (child.pid && groupAlive(child.pid)) process.kill(-child.pid, 'SIGTERM')

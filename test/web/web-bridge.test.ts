@@ -19,7 +19,7 @@ import { createHttpBridge, NETWORK_ERROR, SESSION_ERROR, type EventSourceLike, t
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-const INDEX = '<!doctype html><title>Exitdesk</title><script src="/assets/app.js"></script>'
+const INDEX = '<!doctype html><title>Exitdesk</title><script type="module" src="./assets/app.js"></script>'
 const SECRET = 'TOP-SECRET-OUTSIDE-STATIC'
 
 interface Call {
@@ -136,8 +136,13 @@ describe('local HTTP bridge', () => {
   let dispatch: ReturnType<typeof fakeDispatch>
   let events: ReturnType<typeof countingBus>
   let port: number
+  /** The secret path prefix without its trailing slash: /app/<token>. */
+  let prefix: string
+  /** The address a browser opens, plus a path inside the app: at('/assets/app.js'). */
+  let at: (path: string) => string
   let auth: Record<string, string>
-  let cookie: Record<string, string>
+  /** What a browser adds to its own POSTs. */
+  let sameOrigin: Record<string, string>
   let logSpies: Array<ReturnType<typeof vi.spyOn>>
 
   beforeEach(async () => {
@@ -146,8 +151,10 @@ describe('local HTTP bridge', () => {
     events = countingBus()
     bridge = await startWebBridge({ dispatch, events, staticDir, heartbeatMs: 50 })
     port = Number(new URL(bridge.origin).port)
+    prefix = `/app/${bridge.token}`
+    at = (path) => `${bridge.origin}${prefix}${path}`
     auth = { 'x-exitdesk-token': bridge.token }
-    cookie = { cookie: `exitdesk_session=${bridge.token}` }
+    sameOrigin = { origin: bridge.origin }
   })
 
   afterEach(async () => {
@@ -160,10 +167,10 @@ describe('local HTTP bridge', () => {
   })
 
   describe('start', () => {
-    it('listens on 127.0.0.1 with a random port and a 256-bit base64url token', () => {
+    it('listens on 127.0.0.1 with a random port and a 256-bit base64url token in the address path', () => {
       expect(bridge.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
       expect(port).toBeGreaterThan(0)
-      expect(bridge.url).toBe(`${bridge.origin}/?token=${bridge.token}`)
+      expect(bridge.url).toBe(`${bridge.origin}/app/${bridge.token}/`)
       expect(bridge.token).toMatch(/^[A-Za-z0-9_-]{43}$/)
     })
 
@@ -171,6 +178,7 @@ describe('local HTTP bridge', () => {
       const other = await startWebBridge({ dispatch, events, staticDir, token: 'given-token' })
       try {
         expect(other.token).toBe('given-token')
+        expect(other.url).toBe(`${other.origin}/app/given-token/`)
         const third = await startWebBridge({ dispatch, events, staticDir })
         expect(third.token).not.toBe(bridge.token)
         await third.close()
@@ -178,101 +186,161 @@ describe('local HTTP bridge', () => {
         await other.close()
       }
     })
+
+    it('refuses a given token that is not URL-path safe', async () => {
+      for (const token of ['', 'a/b', 'a b', '../x', 'a?b']) {
+        await expect(startWebBridge({ dispatch, events, staticDir, token }), token).rejects.toThrow(/URL-path safe/)
+      }
+    })
   })
 
-  describe('token flow', () => {
-    it('refuses a request without token with 401 and a pointer to the terminal', async () => {
+  describe('secret address', () => {
+    it('refuses a request without the prefix with 401 and a pointer to the terminal', async () => {
       const res = await fetch(`${bridge.origin}/`)
       expect(res.status).toBe(401)
       expect(await res.text()).toMatch(/printed in the terminal/)
       expect(res.headers.get('set-cookie')).toBeNull()
-      expect((await fetch(`${bridge.origin}/assets/app.js`)).status).toBe(401)
-      expect((await fetch(`${bridge.origin}/api/events`)).status).toBe(401)
+      for (const path of ['/index.html', '/assets/app.js', '/api/events', '/app', '/app/', '/app//', '/app//assets/app.js', `/x${prefix}/`, `/APP/${bridge.token}/`]) {
+        const other = await raw(port, path)
+        expect(other.status, path).toBe(401)
+        expect(other.headers['set-cookie'], path).toBeUndefined()
+      }
+      const post = await raw(port, '/api/invoke/app:status', { method: 'POST', headers: { 'content-type': 'application/json', ...sameOrigin }, body: '{}' })
+      expect(post.status).toBe(401)
+      expect(dispatch.calls).toEqual([])
     })
 
-    it('refuses a wrong token (query, cookie or header) with 401', async () => {
-      const res = await fetch(`${bridge.origin}/?token=wrong`, { redirect: 'manual' })
-      expect(res.status).toBe(401)
-      expect(res.headers.get('set-cookie')).toBeNull()
-      expect((await fetch(`${bridge.origin}/?token=${bridge.token}x`, { redirect: 'manual' })).status).toBe(401)
-      expect((await fetch(`${bridge.origin}/?token=`, { redirect: 'manual' })).status).toBe(401)
-      expect((await fetch(`${bridge.origin}/`, { headers: { cookie: 'exitdesk_session=wrong' } })).status).toBe(401)
-      expect((await fetch(`${bridge.origin}/`, { headers: { 'x-exitdesk-token': 'wrong' } })).status).toBe(401)
+    it('refuses a wrong token in the prefix with 401, whatever its length', async () => {
+      const wrong = [
+        'wrong',
+        `${bridge.token}x`,
+        bridge.token.slice(0, -1),
+        `${bridge.token.slice(0, -1)}${bridge.token.endsWith('A') ? 'B' : 'A'}`,
+        bridge.token.toUpperCase() === bridge.token ? bridge.token.toLowerCase() : bridge.token.toUpperCase(),
+        encodeURIComponent(bridge.token).replace(/^./, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+        'x'.repeat(500),
+      ]
+      for (const token of wrong) {
+        for (const path of [`/app/${token}/`, `/app/${token}`, `/app/${token}/assets/app.js`, `/app/${token}/api/events`]) {
+          const res = await raw(port, path)
+          expect(res.status, path).toBe(401)
+          expect(res.body, path).toMatch(/printed in the terminal/)
+          expect(res.headers['set-cookie'], path).toBeUndefined()
+        }
+        const post = await raw(port, `/app/${token}/api/invoke/app:status`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...sameOrigin },
+          body: '{}',
+        })
+        expect(post.status, token).toBe(401)
+      }
+      expect(dispatch.calls).toEqual([])
     })
 
-    it('exchanges the right token for an HttpOnly SameSite=Strict cookie and a 303 to / without the token', async () => {
+    it('serves index.html at the printed address, with no cookie', async () => {
       const res = await fetch(bridge.url, { redirect: 'manual' })
-      expect(res.status).toBe(303)
-      expect(res.headers.get('location')).toBe('/')
-      expect(res.headers.get('set-cookie')).toBe(`exitdesk_session=${bridge.token}; HttpOnly; SameSite=Strict; Path=/`)
-      expect(res.headers.get('cache-control')).toBe('no-store')
-    })
-
-    it('accepts the cookie on later requests', async () => {
-      const res = await fetch(`${bridge.origin}/`, { headers: cookie })
       expect(res.status).toBe(200)
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8')
+      expect(res.headers.get('set-cookie')).toBeNull()
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer')
       expect(await res.text()).toBe(INDEX)
-      // Among other cookies, and with a stale Exitdesk cookie from an earlier run beside it.
-      const mixed = await fetch(`${bridge.origin}/`, { headers: { cookie: `a=b; exitdesk_session=stale; exitdesk_session=${bridge.token}` } })
-      expect(mixed.status).toBe(200)
     })
 
-    it('accepts the x-exitdesk-token header', async () => {
-      const res = await fetch(`${bridge.origin}/assets/app.js`, { headers: auth })
-      expect(res.status).toBe(200)
+    it('redirects /app/<token> to /app/<token>/ (308), with no cookie', async () => {
+      const res = await fetch(`${bridge.origin}${prefix}`, { redirect: 'manual' })
+      expect(res.status).toBe(308)
+      expect(res.headers.get('location')).toBe(`${prefix}/`)
+      expect(res.headers.get('set-cookie')).toBeNull()
+      expect(res.headers.get('cache-control')).toBe('no-store')
+      expect((await fetch(`${bridge.origin}${prefix}?x=1`, { redirect: 'manual' })).headers.get('location')).toBe(`${prefix}/`)
+    })
+
+    it('no longer accepts the old ways in: ?token= and the exitdesk_session cookie', async () => {
+      const query = await fetch(`${bridge.origin}/?token=${bridge.token}`, { redirect: 'manual' })
+      expect(query.status).toBe(401)
+      expect(query.headers.get('set-cookie')).toBeNull()
+      expect((await fetch(`${bridge.origin}/`, { headers: { cookie: `exitdesk_session=${bridge.token}` } })).status).toBe(401)
+      const post = await raw(port, '/api/invoke/app:status', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: `exitdesk_session=${bridge.token}`, ...sameOrigin },
+        body: '{}',
+      })
+      expect(post.status).toBe(401)
+      expect(dispatch.calls).toEqual([])
+    })
+
+    it('accepts the x-exitdesk-token header instead of the prefix for the API only', async () => {
+      const post = await raw(port, '/api/invoke/app:status', { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: '{}' })
+      expect(post.status).toBe(200)
+      expect(JSON.parse(post.body)).toEqual({ ok: true, data: { echo: 'app:status' } })
+      const abort = new AbortController()
+      const stream = await fetch(`${bridge.origin}/api/events`, { headers: auth, signal: abort.signal })
+      expect(stream.status).toBe(200)
+      abort.abort()
+      // The page and its files are only ever served under the prefix.
+      for (const path of ['/', '/index.html', '/assets/app.js', '/hosts']) expect((await raw(port, path, { headers: auth })).status, path).toBe(401)
+      // A wrong header, or a wrong prefix with the right header, is still refused.
+      expect((await raw(port, '/api/events', { headers: { 'x-exitdesk-token': 'wrong' } })).status).toBe(401)
+      expect((await raw(port, '/app/wrong/api/events', { headers: auth })).status).toBe(401)
+      expect(dispatch.calls).toHaveLength(1)
     })
   })
 
   describe('Host and Origin', () => {
     it('refuses a foreign Host with 403 (DNS rebinding), even with the token', async () => {
       for (const host of ['evil.example', `evil.example:${port}`, `127.0.0.1:${port + 1}`, `localhost.evil.example:${port}`, '127.0.0.1']) {
-        const res = await raw(port, '/', { headers: { host, ...auth } })
+        const res = await raw(port, `${prefix}/`, { headers: { host } })
         expect(res.status, host).toBe(403)
+        const api = await raw(port, '/api/invoke/app:status', { method: 'POST', headers: { host, 'content-type': 'application/json', ...auth }, body: '{}' })
+        expect(api.status, host).toBe(403)
       }
+      expect(dispatch.calls).toEqual([])
     })
 
     it('accepts 127.0.0.1:PORT and localhost:PORT', async () => {
-      expect((await raw(port, '/', { headers: { host: `127.0.0.1:${port}`, ...auth } })).status).toBe(200)
-      expect((await raw(port, '/', { headers: { host: `localhost:${port}`, ...auth } })).status).toBe(200)
+      expect((await raw(port, `${prefix}/`, { headers: { host: `127.0.0.1:${port}` } })).status).toBe(200)
+      expect((await raw(port, `${prefix}/`, { headers: { host: `localhost:${port}` } })).status).toBe(200)
     })
 
     it('refuses a foreign Origin with 403, even with the token', async () => {
       for (const origin of ['https://evil.example', 'null', `http://127.0.0.1:${port + 1}`, `https://127.0.0.1:${port}`]) {
-        const get = await raw(port, '/', { headers: { origin, ...auth } })
+        const get = await raw(port, `${prefix}/`, { headers: { origin } })
         expect(get.status, origin).toBe(403)
-        const post = await raw(port, '/api/invoke/app:status', {
+        const post = await raw(port, `${prefix}/api/invoke/app:status`, {
           method: 'POST',
           headers: { origin, 'content-type': 'application/json', ...auth },
           body: '{}',
         })
         expect(post.status, origin).toBe(403)
+        const bare = await raw(port, '/api/invoke/app:status', { method: 'POST', headers: { origin, 'content-type': 'application/json', ...auth }, body: '{}' })
+        expect(bare.status, origin).toBe(403)
       }
       expect(dispatch.calls).toEqual([])
     })
 
-    it('refuses a POST that has only the cookie (no Origin, no token header)', async () => {
-      const res = await raw(port, '/api/invoke/app:status', { method: 'POST', headers: { 'content-type': 'application/json', ...cookie }, body: '{}' })
+    it('refuses a POST that has only the prefix (no Origin, no token header)', async () => {
+      const res = await raw(port, `${prefix}/api/invoke/app:status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
       expect(res.status).toBe(403)
       expect(dispatch.calls).toEqual([])
     })
 
-    it('accepts a POST with the cookie and our Origin (what a browser sends), or with the token header', async () => {
+    it('accepts a POST under the prefix with our Origin (what a browser sends), or with the token header', async () => {
       for (const origin of [bridge.origin, `http://localhost:${port}`]) {
-        const res = await raw(port, '/api/invoke/app:status', {
+        const res = await raw(port, `${prefix}/api/invoke/app:status`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', origin, ...cookie },
+          headers: { 'content-type': 'application/json', origin },
           body: '{}',
         })
         expect(res.status).toBe(200)
       }
-      const res = await raw(port, '/api/invoke/app:status', { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: '{}' })
+      const res = await raw(port, `${prefix}/api/invoke/app:status`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: '{}' })
       expect(res.status).toBe(200)
       expect(dispatch.calls).toHaveLength(3)
     })
   })
 
   describe('static files', () => {
-    it('serves files with the right content types and the security headers', async () => {
+    it('serves files under the prefix with the right content types and the security headers', async () => {
       const expected: Record<string, string> = {
         '/': 'text/html; charset=utf-8',
         '/index.html': 'text/html; charset=utf-8',
@@ -285,30 +353,43 @@ describe('local HTTP bridge', () => {
         '/assets/font.woff2': 'font/woff2',
       }
       for (const [path, type] of Object.entries(expected)) {
-        const res = await fetch(`${bridge.origin}${path}`, { headers: auth })
+        const res = await fetch(at(path))
         expect(res.status, path).toBe(200)
         expect(res.headers.get('content-type'), path).toBe(type)
         expect(res.headers.get('content-security-policy'), path).toBe(CSP)
         expect(res.headers.get('x-content-type-options'), path).toBe('nosniff')
         expect(res.headers.get('referrer-policy'), path).toBe('no-referrer')
+        expect(res.headers.get('set-cookie'), path).toBeNull()
       }
-      expect(await (await fetch(`${bridge.origin}/assets/app.js`, { headers: auth })).text()).toBe('console.log("exitdesk")')
+      expect(await (await fetch(at('/assets/app.js'))).text()).toBe('console.log("exitdesk")')
+      // A relative URL in index.html resolves under the prefix, as a browser would resolve it.
+      expect(new URL('./assets/app.js', bridge.url).href).toBe(at('/assets/app.js'))
     })
 
     it('carries the security headers on refusals too', async () => {
-      const res = await fetch(`${bridge.origin}/`)
-      expect(res.status).toBe(401)
-      expect(res.headers.get('content-security-policy')).toBe(CSP)
-      expect(res.headers.get('x-content-type-options')).toBe('nosniff')
-      expect(res.headers.get('referrer-policy')).toBe('no-referrer')
+      for (const url of [`${bridge.origin}/`, `${bridge.origin}/app/wrong/`]) {
+        const res = await fetch(url)
+        expect(res.status).toBe(401)
+        expect(res.headers.get('content-security-policy')).toBe(CSP)
+        expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+        expect(res.headers.get('referrer-policy')).toBe('no-referrer')
+      }
     })
 
-    it('falls back to index.html for unknown non-API paths (SPA routes)', async () => {
-      for (const path of ['/hosts', '/hosts/abc-123', '/accounts/new?x=1', '/assets/missing.js', '/assets/']) {
-        const res = await fetch(`${bridge.origin}${path}`, { headers: auth })
+    it('falls back to index.html for unknown names directly under the prefix (SPA routes)', async () => {
+      for (const path of ['/hosts', '/accounts?x=1', '/hosts?tab=2']) {
+        const res = await fetch(at(path))
         expect(res.status, path).toBe(200)
         expect(res.headers.get('content-type'), path).toBe('text/html; charset=utf-8')
         expect(await res.text(), path).toBe(INDEX)
+      }
+    })
+
+    it('answers deeper unknown paths with 404, where the page’s relative URLs would not resolve', async () => {
+      for (const path of ['/hosts/abc-123', '/hosts/', '/assets/missing.js', '/assets/', '/a/b/c']) {
+        const res = await fetch(at(path))
+        expect(res.status, path).toBe(404)
+        expect(res.headers.get('content-type'), path).toBe('text/plain; charset=utf-8')
       }
     })
 
@@ -316,45 +397,59 @@ describe('local HTTP bridge', () => {
       const attempts = [
         '/../package.json',
         '/../secret.txt',
+        '/../../package.json',
         '/assets/../../secret.txt',
         '/%2e%2e/secret.txt',
         '/%2E%2E/package.json',
+        '/%2e%2e/%2e%2e/package.json',
         '/%2e%2e%2fsecret.txt',
         '/..%2fsecret.txt',
+        '/..%2f..%2fpackage.json',
         '/assets/%2e%2e/%2e%2e/secret.txt',
         '/..%5csecret.txt',
         '/assets%2f..%2f..%2fsecret.txt',
         '/%252e%252e/secret.txt',
         '/secret.txt%00.html',
         '/%E0%A4%A',
+        '/..',
       ]
-      for (const path of attempts) {
+      for (const attempt of attempts) {
+        const path = `${prefix}${attempt}`
+        const res = await raw(port, path)
+        expect(res.body, path).not.toContain(SECRET)
+        expect(res.status, path).toBe(404)
+      }
+      // Outside the prefix (or with the prefix itself being climbed out of) nothing is served at all.
+      for (const path of [...attempts.slice(0, 4), `/app/x/..${prefix}/`, `/app/..${prefix}/`, `/app/${bridge.token}%2f..%2fsecret.txt`]) {
         const res = await raw(port, path, { headers: auth })
         expect(res.body, path).not.toContain(SECRET)
-        if (path !== '/%252e%252e/secret.txt') expect(res.status, path).toBe(404)
+        expect(res.status, path).toBe(401)
       }
     })
 
     it.skipIf(process.platform === 'win32')('does not follow a symlink out of staticDir', async () => {
-      const res = await raw(port, '/assets/link.txt', { headers: auth })
+      const res = await raw(port, `${prefix}/assets/link.txt`)
       expect(res.status).toBe(404)
       expect(res.body).not.toContain(SECRET)
     })
 
     it('answers HEAD without a body and refuses other methods on static paths', async () => {
-      const head = await raw(port, '/assets/app.js', { method: 'HEAD', headers: auth })
+      const head = await raw(port, `${prefix}/assets/app.js`, { method: 'HEAD' })
       expect(head.status).toBe(200)
       expect(head.body).toBe('')
-      const put = await raw(port, '/index.html', { method: 'PUT', headers: auth, body: 'x' })
+      const put = await raw(port, `${prefix}/index.html`, { method: 'PUT', headers: sameOrigin, body: 'x' })
       expect(put.status).toBe(405)
+      const postToBase = await raw(port, prefix, { method: 'POST', headers: sameOrigin, body: 'x' })
+      expect(postToBase.status).toBe(405)
     })
   })
 
   describe('invoke', () => {
+    /** Under the prefix with our Origin: what the page in a browser sends. */
     const post = (channel: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<Response> =>
-      fetch(`${bridge.origin}/api/invoke/${channel}`, {
+      fetch(at(`/api/invoke/${channel}`), {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...auth, ...headers },
+        headers: { 'content-type': 'application/json', ...sameOrigin, ...headers },
         body,
       })
 
@@ -365,6 +460,7 @@ describe('local HTTP bridge', () => {
       expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8')
       expect(res.headers.get('cache-control')).toBe('no-store')
       expect(res.headers.get('content-security-policy')).toBe(CSP)
+      expect(res.headers.get('set-cookie')).toBeNull()
       expect(await res.json()).toEqual({ ok: true, data: { echo: 'hosts:create' } })
       expect(dispatch.calls).toEqual([{ channel: 'hosts:create', input }])
     })
@@ -406,7 +502,7 @@ describe('local HTTP bridge', () => {
         const res = await post('app:status', '{}', { 'content-type': type })
         expect(res.status, type).toBe(415)
       }
-      const missing = await raw(port, '/api/invoke/app:status', { method: 'POST', headers: auth, body: '{}' })
+      const missing = await raw(port, `${prefix}/api/invoke/app:status`, { method: 'POST', headers: sameOrigin, body: '{}' })
       expect(missing.status).toBe(415)
       const withCharset = await post('app:status', '{}', { 'content-type': 'application/json; charset=utf-8' })
       expect(withCharset.status).toBe(200)
@@ -415,20 +511,23 @@ describe('local HTTP bridge', () => {
 
     it('answers a body over 1 MB with 413 (declared length or streamed chunks)', async () => {
       const big = Buffer.alloc(1024 * 1024 + 1, 0x20)
-      const declared = await raw(port, '/api/invoke/app:status', {
+      const declared = await raw(port, `${prefix}/api/invoke/app:status`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...auth },
+        headers: { 'content-type': 'application/json', ...sameOrigin },
         body: big,
       })
       expect(declared.status).toBe(413)
       expect(JSON.parse(declared.body)).toMatchObject({ ok: false, error: { code: 'invalid-input', field: '(body)' } })
 
-      const chunked = await raw(port, '/api/invoke/app:status', {
+      const chunked = await raw(port, `${prefix}/api/invoke/app:status`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', ...auth },
+        headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', ...sameOrigin },
         chunks: [big.subarray(0, 600_000), big.subarray(600_000)],
       })
       expect(chunked.status).toBe(413)
+
+      const headerOnly = await raw(port, '/api/invoke/app:status', { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: big })
+      expect(headerOnly.status).toBe(413)
 
       const justUnder = await post('app:status', Buffer.concat([Buffer.from('{}'), Buffer.alloc(1024 * 1024 - 2, 0x20)]))
       expect(justUnder.status).toBe(200)
@@ -436,20 +535,23 @@ describe('local HTTP bridge', () => {
     })
 
     it('answers other API paths and methods with 404/405', async () => {
+      expect((await fetch(at('/api/nothing'))).status).toBe(404)
+      expect((await fetch(at('/api'))).status).toBe(404)
+      expect((await fetch(at('/api/'))).status).toBe(404)
+      expect((await fetch(at('/api/invoke/app:status'))).status).toBe(405)
+      expect((await fetch(at('/api/events'), { method: 'POST', headers: sameOrigin })).status).toBe(405)
       expect((await fetch(`${bridge.origin}/api/nothing`, { headers: auth })).status).toBe(404)
-      expect((await fetch(`${bridge.origin}/api`, { headers: auth })).status).toBe(404)
-      expect((await fetch(`${bridge.origin}/api/invoke/app:status`, { headers: auth })).status).toBe(405)
-      expect((await fetch(`${bridge.origin}/api/events`, { method: 'POST', headers: auth })).status).toBe(405)
     })
   })
 
   describe('events', () => {
-    it('delivers emitted events as SSE and unsubscribes when the client goes away', async () => {
+    it('delivers emitted events as SSE under the prefix and unsubscribes when the client goes away', async () => {
       const abort = new AbortController()
-      const res = await fetch(`${bridge.origin}/api/events`, { headers: auth, signal: abort.signal })
+      const res = await fetch(at('/api/events'), { signal: abort.signal })
       expect(res.status).toBe(200)
       expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
       expect(res.headers.get('cache-control')).toBe('no-store')
+      expect(res.headers.get('set-cookie')).toBeNull()
       const reader = res.body!.getReader()
       const hello = await readUntil(reader, '\n\n')
       expect(events.live()).toBe(2) // one subscription per contract event
@@ -465,14 +567,14 @@ describe('local HTTP bridge', () => {
     })
 
     it('sends heartbeat comments', async () => {
-      const res = await fetch(`${bridge.origin}/api/events`, { headers: cookie })
+      const res = await fetch(at('/api/events'))
       const reader = res.body!.getReader()
       expect(await readUntil(reader, ': heartbeat\n\n')).toMatch(/^: /)
       await reader.cancel()
     })
 
     it('close() ends an open SSE stream and the server promptly', async () => {
-      const res = await fetch(`${bridge.origin}/api/events`, { headers: auth })
+      const res = await fetch(at('/api/events'))
       const reader = res.body!.getReader()
       await readUntil(reader, '\n\n')
       const started = Date.now()
@@ -481,13 +583,13 @@ describe('local HTTP bridge', () => {
       // The stream ends (reads drain to done) and the subscriptions are gone.
       for (;;) if ((await reader.read()).done) break
       expect(events.live()).toBe(0)
-      await expect(fetch(`${bridge.origin}/`, { headers: auth })).rejects.toThrow()
+      await expect(fetch(bridge.url)).rejects.toThrow()
       await bridge.close() // idempotent
     })
 
     it('close() also finishes promptly with keep-alive connections open and a response still being written', async () => {
-      await fetch(`${bridge.origin}/`, { headers: auth }).then((r) => r.text())
-      const unread = await fetch(`${bridge.origin}/assets/app.js`, { headers: auth })
+      await fetch(bridge.url).then((r) => r.text())
+      const unread = await fetch(at('/assets/app.js'))
       expect(unread.status).toBe(200)
       const started = Date.now()
       await bridge.close()
@@ -496,14 +598,11 @@ describe('local HTTP bridge', () => {
   })
 
   describe('browser client (http-bridge.ts) against the real bridge', () => {
-    /** What a browser does on its own: send the session cookie and our Origin. */
-    const browserFetch =
-      (cookieValue: () => string): FetchLike =>
-      (url, init) =>
-        fetch(url, { ...init, headers: { ...init.headers, cookie: `exitdesk_session=${cookieValue()}`, origin: bridge.origin } })
+    /** What a browser does on its own: add our Origin to a POST (and, with credentials: 'omit', no cookie). */
+    const browserFetch: FetchLike = (url, init) => fetch(url, { ...init, headers: { ...init.headers, origin: bridge.origin } })
 
-    it('invokes through POST /api/invoke/<channel> and returns the envelope', async () => {
-      const client = createHttpBridge({ baseUrl: bridge.origin, fetch: browserFetch(() => bridge.token) })
+    it('invokes through POST <page>/api/invoke/<channel> and returns the envelope', async () => {
+      const client = createHttpBridge({ baseUrl: bridge.url, fetch: browserFetch })
       expect(await client.invoke('accounts:verify', { accountId: 'a1' })).toEqual({ ok: true, data: { echo: 'accounts:verify' } })
       expect(dispatch.calls).toEqual([{ channel: 'accounts:verify', input: { accountId: 'a1' } }])
       dispatch.answer = () => ({ ok: false, error: { code: 'not-found', message: 'No such account.', retryable: false } })
@@ -513,17 +612,20 @@ describe('local HTTP bridge', () => {
       })
     })
 
-    it('turns a dead service into the network envelope and a lost session into the unauthorized one', async () => {
-      const stale = createHttpBridge({ baseUrl: bridge.origin, fetch: browserFetch(() => 'old-run-token') })
+    it('turns a dead service into the network envelope and an earlier run’s address into the unauthorized one', async () => {
+      const stale = createHttpBridge({ baseUrl: `${bridge.origin}/app/old-run-token/`, fetch: browserFetch })
       expect(await stale.invoke('app:status', {})).toEqual({ ok: false, error: SESSION_ERROR })
-      const client = createHttpBridge({ baseUrl: bridge.origin, fetch: browserFetch(() => bridge.token) })
+      const bare = createHttpBridge({ baseUrl: `${bridge.origin}/`, fetch: browserFetch })
+      expect(await bare.invoke('app:status', {})).toEqual({ ok: false, error: SESSION_ERROR })
+      expect(dispatch.calls).toEqual([])
+      const client = createHttpBridge({ baseUrl: bridge.url, fetch: browserFetch })
       await bridge.close()
       expect(await client.invoke('app:status', {})).toEqual({ ok: false, error: NETWORK_ERROR })
       expect(NETWORK_ERROR).toMatchObject({ code: 'network', retryable: true })
     })
 
     it('passes the service’s own envelope on 4xx and falls back to the network envelope otherwise', async () => {
-      const tooBig = createHttpBridge({ baseUrl: bridge.origin, fetch: browserFetch(() => bridge.token) })
+      const tooBig = createHttpBridge({ baseUrl: bridge.url, fetch: browserFetch })
       const envelope = await tooBig.invoke('accounts:add', {
         cloud: 'simulator',
         label: 'x',
@@ -535,6 +637,41 @@ describe('local HTTP bridge', () => {
       const garbage = createHttpBridge({ fetch: async () => ({ status: 200, json: async () => ({ nope: 1 }) }) })
       expect(await garbage.invoke('app:status', {})).toEqual({ ok: false, error: NETWORK_ERROR })
     })
+  })
+})
+
+describe('browser client URLs', () => {
+  it('are relative to the page by default (the browser resolves them under /app/<token>/), without credentials', async () => {
+    const seen: Array<{ url: string; credentials: string }> = []
+    const client = createHttpBridge({
+      fetch: async (url, init) => {
+        seen.push({ url, credentials: init.credentials })
+        return { status: 200, json: async () => ({ ok: true, data: null }) }
+      },
+    })
+    await client.invoke('hosts:list', {})
+    expect(seen).toEqual([{ url: 'api/invoke/hosts%3Alist', credentials: 'omit' }])
+    expect(new URL(seen[0]!.url, 'http://127.0.0.1:1234/app/T0k-en_/').href).toBe('http://127.0.0.1:1234/app/T0k-en_/api/invoke/hosts%3Alist')
+  })
+
+  it('are resolved against baseUrl when one is given', async () => {
+    const seen: string[] = []
+    const sources: string[] = []
+    const client = createHttpBridge({
+      baseUrl: 'http://127.0.0.1:1234/app/T0k-en_/',
+      fetch: async (url) => {
+        seen.push(url)
+        return { status: 200, json: async () => ({ ok: true, data: null }) }
+      },
+      createEventSource: (url) => {
+        sources.push(url)
+        return { addEventListener: () => undefined, close: () => undefined }
+      },
+    })
+    await client.invoke('app:status', {})
+    client.on('hosts:changed', () => undefined)
+    expect(seen).toEqual(['http://127.0.0.1:1234/app/T0k-en_/api/invoke/app%3Astatus'])
+    expect(sources).toEqual(['http://127.0.0.1:1234/app/T0k-en_/api/events'])
   })
 })
 
@@ -563,7 +700,7 @@ describe('browser client events (fake EventSource)', () => {
 
   const make = () => createHttpBridge({ createEventSource: (url) => new FakeEventSource(url) })
 
-  it('shares one EventSource on /api/events with one listener per event name', () => {
+  it('shares one EventSource on api/events (relative to the page) with one listener per event name', () => {
     const client = make()
     const a: unknown[] = []
     const b: unknown[] = []
@@ -573,7 +710,7 @@ describe('browser client events (fake EventSource)', () => {
     client.on('accounts:changed', (p) => c.push(p))
     expect(FakeEventSource.made).toHaveLength(1)
     const source = FakeEventSource.made[0]!
-    expect(source.url).toBe('/api/events')
+    expect(source.url).toBe('api/events')
     expect(source.listeners.get('hosts:changed')).toHaveLength(1)
     expect(source.listeners.get('accounts:changed')).toHaveLength(1)
     source.fire('hosts:changed', '{"version":1}')

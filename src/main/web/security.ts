@@ -1,12 +1,15 @@
 /**
  * The local HTTP bridge's gatekeeping, kept apart from routing so each rule is easy to read:
- * Host check (DNS rebinding), Origin check (cross-site requests), and the session token
- * (cookie or header), compared in constant time.
+ * Host check (DNS rebinding), Origin check (cross-site requests), and the per-run token, which
+ * travels in the path (`/app/<token>/...`, what the browser uses) or in the x-exitdesk-token
+ * header (non-browser clients), always compared in constant time.
+ *
+ * There is deliberately no cookie: browsers do not separate cookies by port, so a cookie set by
+ * 127.0.0.1:PORT would be sent to every other server on 127.0.0.1 the user visits.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
-export const SESSION_COOKIE = 'exitdesk_session'
 export const TOKEN_HEADER = 'x-exitdesk-token'
 
 export const CONTENT_SECURITY_POLICY =
@@ -23,7 +26,7 @@ export function setSecurityHeaders(res: ServerResponse): void {
   res.setHeader('Cross-Origin-Resource-Policy', 'same-origin')
 }
 
-/** 32 random bytes, base64url: 256 bits, safe in a URL and a cookie without escaping. */
+/** 32 random bytes, base64url: 256 bits, safe in a URL path segment without escaping. */
 export function newToken(): string {
   return randomBytes(32).toString('base64url')
 }
@@ -64,24 +67,21 @@ export function headerTokenValid(req: IncomingMessage, token: string): boolean {
   return typeof value === 'string' && tokenEquals(value, token)
 }
 
-/** Any `exitdesk_session` cookie that matches (there may be stale ones from earlier runs). */
-export function cookieTokenValid(req: IncomingMessage, token: string): boolean {
-  const header = req.headers.cookie
-  if (typeof header !== 'string') return false
-  let valid = false
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq < 0 || part.slice(0, eq).trim() !== SESSION_COOKIE) continue
-    // No early return: every candidate is compared, so timing does not depend on position.
-    if (tokenEquals(part.slice(eq + 1).trim(), token)) valid = true
-  }
-  return valid
+/** The path prefix the whole app is served under; the token is its secret part. */
+export const APP_PREFIX = '/app/'
+
+export function appBase(token: string): string {
+  return `${APP_PREFIX}${token}/`
 }
 
-export function sessionCookie(token: string): string {
-  return `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`
-}
-
-export function authenticated(req: IncomingMessage, token: string): boolean {
-  return headerTokenValid(req, token) || cookieTokenValid(req, token)
+/**
+ * Splits a request path (as received, not decoded) into the token segment of `/app/<token>`
+ * and the app-relative rest: '/app/T/assets/x.js' -> { token: 'T', rest: '/assets/x.js' },
+ * '/app/T' -> { token: 'T', rest: '' }. Undefined for paths outside `/app/`.
+ */
+export function splitAppPath(path: string): { token: string; rest: string } | undefined {
+  if (!path.startsWith(APP_PREFIX)) return undefined
+  const end = path.indexOf('/', APP_PREFIX.length)
+  if (end < 0) return { token: path.slice(APP_PREFIX.length), rest: '' }
+  return { token: path.slice(APP_PREFIX.length, end), rest: path.slice(end) }
 }

@@ -1,8 +1,12 @@
 /**
- * Static files for the web build, served only from inside one folder. The request path is
- * decoded once, resolved, and both the resolved path and its real path (symlinks followed)
- * must stay inside the folder; anything else is a 404. Unknown paths fall back to index.html
- * so the single-page app can route them.
+ * Static files for the web build, served only from inside one folder. The request path (the
+ * part after the /app/<token> prefix) is decoded once, resolved, and both the resolved path
+ * and its real path (symlinks followed) must stay inside the folder; anything else is a 404.
+ *
+ * An unknown name directly under the app root (`/hosts`) falls back to index.html. Deeper
+ * unknown paths (`/hosts/abc`, `/assets/missing.js`) do not: the page loads its bundles and
+ * calls the API with URLs relative to itself, which only resolve under the prefix when the
+ * page sits directly in it, and a missing bundle should be a 404, not HTML.
  */
 import { createReadStream } from 'node:fs'
 import { realpath, stat } from 'node:fs/promises'
@@ -27,11 +31,12 @@ export function contentType(file: string): string {
   return CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream'
 }
 
-export type StaticResult = 'served' | 'outside'
+export type StaticResult = 'served' | 'outside' | 'missing'
 
 /**
  * Serves `rawPath` (the URL path exactly as received, before any normalization) from `root`.
- * Returns 'outside' without writing anything when the path tries to leave `root`.
+ * Returns without writing anything: 'outside' when the path tries to leave `root`, 'missing'
+ * when there is no such file and no fallback.
  */
 export async function serveStatic(req: IncomingMessage, res: ServerResponse, root: string, rawPath: string): Promise<StaticResult> {
   const rootReal = await realpath(root)
@@ -46,8 +51,10 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, roo
 
   const candidate = await insideRoot(rootReal, resolve(rootReal, '.' + decoded))
   if (candidate === 'outside') return 'outside'
+  if (candidate === undefined && decoded.lastIndexOf('/') !== 0) return 'missing'
   const file = candidate ?? (await insideRoot(rootReal, resolve(rootReal, 'index.html')))
-  if (!file || file === 'outside') return 'outside'
+  if (file === undefined) return 'missing'
+  if (file === 'outside') return 'outside'
 
   const info = await stat(file)
   res.statusCode = 200

@@ -1,8 +1,10 @@
 /**
  * The renderer's bridge when it runs in an ordinary browser (`npm run web`): the same
  * ExitdeskBridge the preload gives it under Electron, carried by the local HTTP bridge in
- * src/main/web.ts. Browser code only: no node imports. The session cookie set by
- * `/?token=...` authenticates every request; the browser adds our Origin to each POST.
+ * src/main/web.ts. Browser code only: no node imports. The page is served at the secret
+ * address /app/<token>/, and every URL here is relative to the page ('api/events',
+ * 'api/invoke/<channel>'), so the browser resolves it under that prefix and the token in the
+ * path authenticates the request. No cookie is involved; the browser adds our Origin to each POST.
  *
  * The browser types it needs (fetch, EventSource) are written here as small structural
  * types, so the file also compiles in the node test project and tests can inject fakes.
@@ -16,7 +18,7 @@ export interface FetchResponseLike {
 }
 export type FetchLike = (
   url: string,
-  init: { method: 'POST'; headers: Record<string, string>; body: string; credentials: 'same-origin' },
+  init: { method: 'POST'; headers: Record<string, string>; body: string; credentials: 'omit' },
 ) => Promise<FetchResponseLike>
 
 export interface EventSourceLike {
@@ -25,7 +27,11 @@ export interface EventSourceLike {
 }
 
 export interface HttpBridgeOptions {
-  /** Prefix for the API paths; '' (same origin) in the browser. */
+  /**
+   * The app's address (e.g. http://127.0.0.1:PORT/app/<token>/, with the trailing slash) to
+   * resolve the API paths against. Unset in the browser: the URLs stay relative and the
+   * browser resolves them against the page.
+   */
   baseUrl?: string
   fetch?: FetchLike
   createEventSource?: (url: string) => EventSourceLike
@@ -37,15 +43,16 @@ export const NETWORK_ERROR: AppErrorInfo = {
   retryable: true,
 }
 
-/** A 401 means the service is up but this browser has no (current) session: each run prints a new address. */
+/** A 401 means the service is up but this page's address is not this run's: each run prints a new one. */
 export const SESSION_ERROR: AppErrorInfo = {
   code: 'unauthorized',
-  message: 'This browser has no Exitdesk session. Open the address printed in the terminal where `npm run web` is running.',
+  message: "This page's address is not valid for the running Exitdesk (each run prints a new one). Open the address printed in the terminal where `npm run web` is running.",
   retryable: false,
 }
 
 export function createHttpBridge(options: HttpBridgeOptions = {}): ExitdeskBridge {
-  const base = options.baseUrl ?? ''
+  const base = options.baseUrl
+  const resolveUrl = (path: string): string => (base ? new URL(path, base).href : path)
   const doFetch: FetchLike = options.fetch ?? ((url, init) => globalThis.fetch(url, init))
   const createEventSource =
     options.createEventSource ??
@@ -76,11 +83,11 @@ export function createHttpBridge(options: HttpBridgeOptions = {}): ExitdeskBridg
   return {
     async invoke<C extends Channel>(channel: C, input: ChannelInput<C>): Promise<Envelope<ChannelResult<C>>> {
       try {
-        const response = await doFetch(`${base}/api/invoke/${encodeURIComponent(channel)}`, {
+        const response = await doFetch(resolveUrl(`api/invoke/${encodeURIComponent(channel)}`), {
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },
           body: JSON.stringify(input ?? {}),
-          credentials: 'same-origin',
+          credentials: 'omit', // the token is in the path; nothing ambient is needed or sent
         })
         if (response.status === 401) return { ok: false, error: SESSION_ERROR }
         const body = await response.json().catch(() => undefined)
@@ -94,7 +101,7 @@ export function createHttpBridge(options: HttpBridgeOptions = {}): ExitdeskBridg
     },
 
     on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {
-      source ??= createEventSource(`${base}/api/events`)
+      source ??= createEventSource(resolveUrl('api/events'))
       let set = listeners.get(event)
       if (!set) {
         set = new Set()
@@ -126,5 +133,5 @@ function isEnvelope(value: unknown): value is Envelope<unknown> {
   return ok === false && typeof (value as { error?: unknown }).error === 'object' && (value as { error?: unknown }).error !== null
 }
 
-/** The browser's bridge: same origin, cookie session. */
+/** The browser's bridge: URLs relative to the page at /app/<token>/. */
 export const httpBridge: ExitdeskBridge = createHttpBridge()
