@@ -253,6 +253,22 @@ describe('DigitalOcean adapter: HTTPS lifecycle', () => {
     expect(order).toEqual(['droplets', 'firewalls', 'tags'])
   })
 
+  it('tearing down a host known only by its tag (a lost ledger) also finds and removes its firewall', async () => {
+    const { ctx, p, fake } = await setup()
+    const s = spec('h9', 'https')
+    const step1 = await p.provision(ctx, s, startLocator(), undefined, signal())
+    const step2 = await p.provision(ctx, s, step1.locator, step1.progress, signal())
+    // What a rediscovered host knows: its instance and its own tag, not its firewall.
+    const known = { region: 'lon1', instanceId: step2.locator.instanceId, attached: [{ kind: 'tag' as const, id: 'exitdesk-host-h9' }] }
+    const d1 = await p.delete(ctx, known, undefined, signal())
+    fake.advance(DELETE_MS)
+    const d2 = await p.delete(ctx, d1.locator, d1.progress, signal())
+    expect(d2.done).toBe(true)
+    expect(fake.state.droplets.size).toBe(0)
+    expect(fake.state.firewalls.size).toBe(0)
+    expect([...fake.state.tags]).not.toContain('exitdesk-host-h9')
+  })
+
   it('a retried firewall step after a crash finds the firewall instead of creating a duplicate', async () => {
     const { ctx, p, fake } = await setup()
     const s = spec('h2', 'https')

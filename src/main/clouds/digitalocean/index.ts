@@ -121,8 +121,9 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
       }
       // The droplet is gone (or was never created): now its firewall can go, then the tag the
       // firewall targeted. A 404 means an earlier call already removed it.
+      await findUnrecordedFirewalls(client, next, signal)
       for (const kind of ['firewall', 'tag'] as const) {
-        for (const resource of locator.attached.filter((attached) => attached.kind === kind)) {
+        for (const resource of next.attached.filter((attached) => attached.kind === kind)) {
           await (kind === 'firewall' ? client.deleteFirewall(resource.id, signal) : client.deleteTag(resource.id, signal))
           next.attached = next.attached.filter((kept) => !(kept.kind === kind && kept.id === resource.id))
         }
@@ -194,6 +195,19 @@ function planLabel(size: DoSize): string {
   const memory = size.memory >= 1024 ? `${size.memory / 1024} GB` : `${size.memory} MB`
   const kind = size.description ? `${size.description}: ` : ''
   return `${kind}${size.vcpus} vCPU, ${memory} RAM, ${size.disk} GB disk`
+}
+
+/**
+ * A host known only by its tag (found in the cloud after its ledger was lost) has no firewall
+ * on record; any firewall targeting its tag was made for it, so it is added to the teardown.
+ * One list call, made only when no firewall is recorded but a host tag is.
+ */
+async function findUnrecordedFirewalls(client: DigitalOceanClient, locator: HostLocator, signal: AbortSignal): Promise<void> {
+  const hostTags = locator.attached.filter((resource) => resource.kind === 'tag').map((resource) => resource.id)
+  if (hostTags.length === 0 || locator.attached.some((resource) => resource.kind === 'firewall')) return
+  for (const firewall of await client.listFirewalls(signal)) {
+    if (firewall.tags?.some((tag) => hostTags.includes(tag))) locator.attached.push({ kind: 'firewall', id: firewall.id })
+  }
 }
 
 function recordHostTag(locator: HostLocator, tag: string): void {
