@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process'
 import { describe, it, expect } from 'vitest'
-import { AppError } from '../../src/shared/errors'
 import { buildClientCommand, isIPv4 } from '../../src/main/tunnel/client-command'
 import { generateTunnelToken } from '../../src/main/tunnel/token'
+import { appErrorOf } from '../support/app-error'
 
 const token = generateTunnelToken()
 const ipv4 = '203.0.113.10'
@@ -16,15 +16,6 @@ function bashWords(command: string): string[] {
   return result.stdout.split('\n').slice(0, -1)
 }
 
-function appErrorOf(fn: () => unknown): AppError {
-  try {
-    fn()
-  } catch (error) {
-    if (error instanceof AppError) return error
-    throw error
-  }
-  throw new Error('expected an AppError, but nothing was thrown')
-}
 
 describe('buildClientCommand', () => {
   it('TCP: connects to the control port with auto-TLS, forwards example port 2222 to 127.0.0.1', () => {

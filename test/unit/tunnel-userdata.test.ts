@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it, expect } from 'vitest'
 import type { TunnelSettings } from '../../src/shared/domain'
-import { AppError } from '../../src/shared/errors'
 import { generateTunnelToken } from '../../src/main/tunnel/token'
 import { buildUserData, DEFAULT_INLETS_VERSION, shellQuote, TOKEN_FILE } from '../../src/main/tunnel/userdata'
+import { appErrorOf } from '../support/app-error'
 
 const token = generateTunnelToken()
 
@@ -68,15 +68,6 @@ function execStartOf(script: string): string {
   return line.slice('ExecStart='.length)
 }
 
-function appErrorOf(fn: () => unknown): AppError {
-  try {
-    fn()
-  } catch (error) {
-    if (error instanceof AppError) return error
-    throw error
-  }
-  throw new Error('expected an AppError, but nothing was thrown')
-}
 
 const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0
 
