@@ -20,6 +20,12 @@ export default tseslint.config(
     },
   },
   {
+    // Main writes to the console only through src/main/log.ts, which redacts every line.
+    files: ['src/main/**/*.ts'],
+    ignores: ['src/main/log.ts'],
+    rules: { 'no-console': 'error' },
+  },
+  {
     files: ['src/shared/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['electron', 'react', ...nodeBuiltins], message: 'src/shared is pure TypeScript: no electron, node or DOM imports.' }] }],

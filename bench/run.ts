@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   core.hosts.stop() // the bench drives refreshes itself
   const account = await call<{ id: string }>(core, 'accounts:add', { cloud: 'digitalocean', label: 'bench', endpoint: fake.url, credentials: { token: fake.token } })
   const tcp = { mode: 'tcp', inletsVersion: '0.11.14' }
-  const https = { mode: 'https', inletsVersion: '0.11.14', domains: ['bench.example.com'], letsEncryptEmail: 'ops@example.com' }
+  const https = { mode: 'https', inletsVersion: '0.11.14', domains: ['bench.example.com'] }
   const create = (tunnel: object) => () => call<Host>(core, 'hosts:create', { requestId: randomUUID(), accountId: account.id, name: `bench-${randomUUID().slice(0, 8)}`, region: 'lon1', plan: 's-1vcpu-512mb-10gb', tunnel })
 
   console.log(`Exitdesk benchmarks (${HOSTS} DigitalOcean hosts on a fake API at 127.0.0.1)\n`)

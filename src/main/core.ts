@@ -9,8 +9,10 @@ import type { Provisioner } from './clouds/types'
 import { systemClock, type Clock } from './clock'
 import { createDispatcher, type Dispatch, type Handlers } from './dispatch'
 import { createEventBus, type EventBus } from './events'
+import { ClientCommands } from './hosts/client-commands'
 import { HostService, type Timers } from './hosts/host-service'
 import type { SecretStore } from './secrets/secret-store'
+import type { AppStatus } from '../shared/domain'
 import { openLedger } from './store/ledger'
 import { lockDataDir } from './store/lock'
 
@@ -25,6 +27,8 @@ export interface CoreOptions {
   timers?: Timers
   /** Tests may add provisioners. */
   extraProvisioners?: Provisioner[]
+  /** Where "$HOME/…" paths (the inlets-pro licence) are looked up; the OS home folder unless a test sets it. */
+  homeDir?: string
 }
 
 export interface Core {
@@ -36,6 +40,11 @@ export interface Core {
   stop(): Promise<void>
 }
 
+/** Where credentials go, for the banner and the add-account form (EXITDESK_SECRET_STORE=memory forgets them on exit). */
+export function secretStoreStatus(secrets: SecretStore): AppStatus['secretStore'] {
+  return secrets.kind === 'memory' ? { kind: 'memory' } : { kind: 'keychain', service: secrets.service }
+}
+
 export async function createCore(options: CoreOptions): Promise<Core> {
   const clock = options.clock ?? systemClock
   const events = createEventBus()
@@ -45,6 +54,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const accounts = new AccountService({ ledger, secrets: options.secrets, registry, clock, onChange: () => events.emit('accounts:changed', { at: new Date(clock.now()).toISOString() }) })
   const catalogs = new CatalogService({ accounts, clock })
   const hosts = new HostService({ ledger, accounts, catalogs, secrets: options.secrets, clock, events, timers: options.timers })
+  const clientCommands = new ClientCommands({ ledger, dataDir: options.dataDir, tunnelOf: (hostId) => hosts.copyableTunnel(hostId), homeDir: options.homeDir })
 
   // The keyring probe writes a test entry; the renderer asks often, the answer changes rarely.
   let keyring: { at: number; status: ReturnType<SecretStore['available']> } | undefined
@@ -54,7 +64,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   }
 
   const handlers: Handlers = {
-    'app:status': async () => ({ keyring: await keyringStatus(), version: options.version, shell: options.shell }),
+    'app:status': async () => ({ keyring: await keyringStatus(), secretStore: secretStoreStatus(options.secrets), version: options.version, shell: options.shell }),
     'clouds:list': async () => registry.all().map((p) => p.manifest),
     'clouds:catalog': ({ accountId }) => catalogs.get(accountId),
     'accounts:list': async () => accounts.list(),
@@ -76,10 +86,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'hosts:list': async () => hosts.list(),
     'hosts:create': (input) => hosts.create(input),
     'hosts:delete': (input) => hosts.delete(input),
-    'hosts:client-command': ({ hostId }) => hosts.clientCommand(hostId),
+    'hosts:client-command': (input) => clientCommands.build(input),
+    'hosts:tunnel-token': async ({ hostId }) => ({ token: (await hosts.copyableTunnel(hostId)).token }),
+    'settings:get': async () => clientCommands.settings(),
   }
 
   hosts.start()
+  // Token files of hosts deleted while Exitdesk was closed; in the background, nothing waits on it.
+  void clientCommands.pruneTokenFiles().catch(() => undefined)
   return { dispatch: createDispatcher(handlers), events, hosts, registry, stop: async () => {
       hosts.stop()
       await lock.release()

@@ -1,5 +1,9 @@
-/** A tiny typed event bus: main-side services emit, the bridges forward to the renderer. */
+/**
+ * A tiny typed event bus: main-side services emit, the bridges forward to the renderer. Every
+ * payload passes the redactor (./redact) in emit, before any listener (bridge) sees it.
+ */
 import type { EventName, Events } from '../shared/contract'
+import { redactor as sharedRedactor, type Redactor } from './redact'
 
 export type Listener<E extends EventName> = (payload: Events[E]) => void
 
@@ -8,11 +12,12 @@ export interface EventBus {
   on<E extends EventName>(event: E, listener: Listener<E>): () => void
 }
 
-export function createEventBus(): EventBus {
+export function createEventBus(redactor: Redactor = sharedRedactor): EventBus {
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>()
   return {
     emit(event, payload) {
-      for (const listener of listeners.get(event) ?? []) listener(payload)
+      const clean = redactor.redactDeep(payload)
+      for (const listener of listeners.get(event) ?? []) listener(clean)
     },
     on(event, listener) {
       const set = listeners.get(event) ?? new Set()

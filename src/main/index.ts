@@ -6,7 +6,10 @@ import { join } from 'node:path'
 import { app, BrowserWindow, dialog, session, shell } from 'electron'
 import { createCore, type Core } from './core'
 import { defaultDataDir } from './data-dir'
+import { isAllowedExternal } from './external-links'
 import { registerIpc } from './ipc'
+import { devicePermissionAllowed, permissionCheckAllowed, permissionRequestAllowed, refuseDeviceChoosers } from './permissions'
+import { log } from './log'
 import { createSecretStore } from './secrets'
 import { isTrustedUrl } from './trusted-url'
 
@@ -42,9 +45,9 @@ function createWindow(): BrowserWindow {
     },
   })
   window.once('ready-to-show', () => window.show())
-  // New windows are never opened inside the app; web links go to the user's browser.
+  // New windows are never opened inside the app; links to the pages the manifests name go to the user's browser.
   window.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url)
+    if (isAllowedExternal(url, core?.registry.all().map((p) => p.manifest) ?? [])) void shell.openExternal(url)
     return { action: 'deny' }
   })
   window.webContents.on('will-navigate', (event, url) => {
@@ -56,11 +59,13 @@ function createWindow(): BrowserWindow {
 }
 
 function hardenSessions(): void {
-  // Every permission is refused, except writing text to the clipboard from our own page (the
-  // "copy client command" button; the renderer shows the text to select when even that fails).
-  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) => {
-    callback(permission === 'clipboard-sanitized-write' && details.isMainFrame && trusted(details.requestingUrl))
-  })
+  // Every permission and device is refused, except writing text to the clipboard from our own
+  // page (the rules and why: src/main/permissions.ts).
+  const ses = session.defaultSession
+  ses.setPermissionRequestHandler((_contents, permission, callback, details) => callback(permissionRequestAllowed(trusted, permission, details)))
+  ses.setPermissionCheckHandler((_contents, permission, _origin, details) => permissionCheckAllowed(trusted, permission, details))
+  ses.setDevicePermissionHandler(() => devicePermissionAllowed())
+  refuseDeviceChoosers(ses)
   app.on('web-contents-created', (_event, contents) => {
     contents.on('will-attach-webview', (event) => event.preventDefault())
   })
@@ -89,7 +94,7 @@ if (!app.requestSingleInstanceLock()) {
   }).catch((error: unknown) => {
     // AppError messages are sentences written for the user (e.g. "already running with this data folder").
     const message = error instanceof Error ? error.message : 'unknown error'
-    console.error('Exitdesk could not start:', message)
+    log.error(`Exitdesk could not start: ${message}`)
     dialog.showErrorBox('Exitdesk could not start', message)
     app.exit(1)
   })

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { version } from '../../package.json'
 import { createCore } from './core'
 import { defaultDataDir } from './data-dir'
+import { log } from './log'
 import { createSecretStore } from './secrets'
 import { startWebBridge } from './web'
 
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
   const core = await createCore({ dataDir, secrets: createSecretStore(), shell: 'web', version })
   const port = process.env.EXITDESK_PORT ? Number(process.env.EXITDESK_PORT) : 0
   const bridge = await startWebBridge({ dispatch: core.dispatch, events: core.events, staticDir: join(__dirname, '../renderer'), port })
-  console.log(`Exitdesk is running. Open this address in your browser (it contains this run's access token):\n\n  ${bridge.url}\n\nData folder: ${dataDir}\nPress Ctrl+C to stop.`)
+  log.info(`Exitdesk is running. Open this address in your browser (it contains this run's access token):\n\n  ${bridge.url}\n\nData folder: ${dataDir}\nPress Ctrl+C to stop.`)
   const stop = (): void => {
     void Promise.all([core.stop(), bridge.close()]).finally(() => process.exit(0))
   }
@@ -24,6 +25,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`Exitdesk could not start: ${error instanceof Error ? error.message : 'unknown error'}`)
+  log.error(`Exitdesk could not start: ${error instanceof Error ? error.message : 'unknown error'}`)
   process.exit(1)
 })

@@ -18,6 +18,11 @@
  *
  * Every request must name our Host (DNS rebinding) and carry no foreign Origin. POSTs also
  * need our Origin or the header. Nothing here logs the token or a request body.
+ *
+ * Every refusal (400/401/403/404/405/413/415) is the connection's last answer and leaves the
+ * request body unread (web/respond.ts), and the server's own timeouts bound how long a client
+ * may take to send a request, so a local process without the token cannot keep us reading.
+ * Refusals carry fixed text only, never anything from the request or from main.
  * Gatekeeping: web/security.ts; files: web/static.ts; shutdown: web/lifecycle.ts.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -28,7 +33,7 @@ import type { EventBus } from './events'
 import * as security from './web/security'
 import { serveStatic } from './web/static'
 import { createCloser } from './web/lifecycle'
-import { bodyError, failure, readBody, sendJson, sendText } from './web/respond'
+import { bodyError, failure, readBody, refuseJson, refuseText, sendJson, sendText } from './web/respond'
 
 export interface WebBridgeOptions {
   dispatch: Dispatch
@@ -40,7 +45,25 @@ export interface WebBridgeOptions {
   token?: string
   /** SSE heartbeat interval; 15 s unless a test wants it faster. */
   heartbeatMs?: number
+  /** How long a client may take to send a request; DEFAULT_WEB_TIMEOUTS unless a test wants them shorter. */
+  timeouts?: Partial<WebTimeouts>
 }
+
+/**
+ * node:http's own limits (https://nodejs.org/docs/latest-v20.x/api/http.html#httpcreateserveroptions-requestlistener),
+ * far below its defaults (300 s for a request, 60 s for headers): the page's calls are small
+ * and local, so a client slower than this is stuck or hostile.
+ */
+export interface WebTimeouts {
+  /** The headers must have arrived within this long (server.headersTimeout). */
+  headersMs: number
+  /** The whole request, body included, within this long (server.requestTimeout). An event stream's response is not limited. */
+  requestMs: number
+  /** An idle connection between requests is closed after this long (server.keepAliveTimeout). */
+  keepAliveMs: number
+}
+
+export const DEFAULT_WEB_TIMEOUTS: WebTimeouts = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000 }
 
 export interface WebBridge {
   /** The app's address: http://127.0.0.1:PORT/app/<token>/ */
@@ -64,7 +87,15 @@ export async function startWebBridge(options: WebBridgeOptions): Promise<WebBrid
   const streams = new Set<ServerResponse>()
   let port = 0
 
-  const server = createServer()
+  const timeouts = { ...DEFAULT_WEB_TIMEOUTS, ...options.timeouts }
+  const server = createServer({
+    headersTimeout: timeouts.headersMs,
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    // How often node:http looks for requests past those limits (its default, 30 s, would let a
+    // slow client run 40 s over a 10 s limit).
+    connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(timeouts.headersMs / 4))),
+  })
   const closeServer = createCloser(server) // registered first: it counts every request
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch(() => {
@@ -72,22 +103,24 @@ export async function startWebBridge(options: WebBridgeOptions): Promise<WebBrid
       else res.destroy()
     })
   })
-  // A malformed request gets a bare 400; nothing about it is logged.
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+  // A malformed request gets a bare 400, one past the time limits a 408; then the socket is
+  // destroyed (not just ended: that would leave it open for reading). Nothing is logged.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request'
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`, () => socket.destroy())
     else socket.destroy()
   })
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     security.setSecurityHeaders(res)
-    if (!security.hostAllowed(req, port)) return sendText(res, 403, 'Forbidden: unexpected Host header.\n')
+    if (!security.hostAllowed(req, port)) return refuseText(res, 403, 'Forbidden: unexpected Host header.\n')
     const origin = security.originStatus(req, port)
-    if (origin === 'foreign') return sendText(res, 403, 'Forbidden: cross-origin request.\n')
+    if (origin === 'foreign') return refuseText(res, 403, 'Forbidden: cross-origin request.\n')
 
     const rawUrl = req.url ?? '/'
     const queryAt = rawUrl.indexOf('?')
     const path = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt)
-    if (!path.startsWith('/')) return sendText(res, 400, 'Bad request.\n')
+    if (!path.startsWith('/')) return refuseText(res, 400, 'Bad request.\n')
 
     const safeMethod = req.method === 'GET' || req.method === 'HEAD'
     // `route` is the path inside the app: the rest after /app/<token>, or, for a header-authorized
@@ -103,36 +136,33 @@ export async function startWebBridge(options: WebBridgeOptions): Promise<WebBrid
     } else if (app === undefined && isApiPath(path) && security.headerTokenValid(req, token)) {
       route = path
     } else {
-      return sendText(res, 401, UNAUTHORIZED_TEXT)
+      return refuseText(res, 401, UNAUTHORIZED_TEXT)
     }
 
     if (!safeMethod && origin !== 'same' && !security.headerTokenValid(req, token)) {
-      return sendText(res, 403, 'Forbidden: a state-changing request needs the Origin or x-exitdesk-token header.\n')
+      return refuseText(res, 403, 'Forbidden: a state-changing request needs the Origin or x-exitdesk-token header.\n')
     }
 
     if (isApiPath(route)) return handleApi(req, res, route)
-    if (!safeMethod) return sendText(res, 405, 'Method not allowed.\n', { Allow: 'GET, HEAD' })
-    if ((await serveStatic(req, res, options.staticDir, route)) !== 'served') sendText(res, 404, 'Not found.\n')
+    if (!safeMethod) return refuseText(res, 405, 'Method not allowed.\n', { Allow: 'GET, HEAD' })
+    if ((await serveStatic(req, res, options.staticDir, route)) !== 'served') refuseText(res, 404, 'Not found.\n')
   }
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     res.setHeader('Cache-Control', 'no-store')
     if (path === '/api/events') {
-      if (req.method !== 'GET') return sendText(res, 405, 'Method not allowed.\n', { Allow: 'GET' })
+      if (req.method !== 'GET') return refuseText(res, 405, 'Method not allowed.\n', { Allow: 'GET' })
       return openEventStream(req, res)
     }
-    if (!path.startsWith(INVOKE_PREFIX)) return sendJson(res, 404, failure('not-found', 'There is no such API path.'))
-    if (req.method !== 'POST') return sendText(res, 405, 'Method not allowed.\n', { Allow: 'POST' })
+    if (!path.startsWith(INVOKE_PREFIX)) return refuseJson(res, 404, failure('not-found', 'There is no such API path.'))
+    if (req.method !== 'POST') return refuseText(res, 405, 'Method not allowed.\n', { Allow: 'POST' })
 
     const mediaType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
     if (mediaType !== 'application/json') {
-      return sendJson(res, 415, bodyError('The request body must be sent as Content-Type: application/json.'))
+      return refuseJson(res, 415, bodyError('The request body must be sent as Content-Type: application/json.'))
     }
     const body = await readBody(req, MAX_BODY_BYTES)
-    if (body === 'too-large') {
-      res.setHeader('Connection', 'close')
-      return sendJson(res, 413, bodyError('The request body is larger than 1 MB.'))
-    }
+    if (body === 'too-large') return refuseJson(res, 413, bodyError('The request body is larger than 1 MB.'))
     let input: unknown
     try {
       // An empty body means "no input", which the dispatcher treats as {}.

@@ -7,6 +7,7 @@
 import { z } from 'zod'
 import { CLOUD_IDS } from './domain'
 import type { AccountInfo, AppStatus, Catalog, CloudInfo, Host } from './domain'
+import { checkInletsRelease } from './inlets-versions'
 
 const id = z.string().min(1, 'must not be empty').max(200, 'is too long')
 
@@ -21,18 +22,26 @@ const domainName = z
 export const tunnelInputSchema = z
   .object({
     mode: z.enum(['tcp', 'https']),
-    inletsVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a release number such as 0.11.7'),
+    inletsVersion: z.string().trim().regex(/^\d+\.\d+\.\d+$/, 'must be a release number such as 0.11.14'),
     domains: z.array(domainName).max(20, 'may list at most 20 domains').default([]),
-    letsEncryptEmail: z.string().trim().toLowerCase().pipe(z.email('must be an e-mail address').regex(/^[a-z0-9._+-]{1,64}@([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/, 'must be an e-mail address of letters, digits and . _ + - only')).optional(),
+    /**
+     * inlets-pro's http server dropped --letsencrypt-email in February 2026 (inlets/inletsctl
+     * commit 845e34a; see ./inlets-versions). A caller that still sends an e-mail is told so by
+     * name instead of having it silently dropped: it may expect the address to be used.
+     */
+    letsEncryptEmail: z
+      .unknown()
+      .refine((value) => value === undefined, { message: 'is no longer used: inlets-pro removed the --letsencrypt-email flag in February 2026, so leave it out' })
+      .transform((): undefined => undefined)
+      .optional(),
     letsEncryptIssuer: z.enum(['prod', 'staging']).default('prod'),
   })
   .superRefine((tunnel, ctx) => {
     if (tunnel.mode === 'https' && tunnel.domains.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['domains'], message: 'needs at least one domain in HTTPS mode' })
     }
-    if (tunnel.mode === 'https' && !tunnel.letsEncryptEmail) {
-      ctx.addIssue({ code: 'custom', path: ['letsEncryptEmail'], message: "is needed for Let's Encrypt in HTTPS mode" })
-    }
+    const release = checkInletsRelease(tunnel.inletsVersion)
+    if (release.status === 'refused') ctx.addIssue({ code: 'custom', path: ['inletsVersion'], message: release.reason })
   })
 
 export const createHostInputSchema = z.object({
@@ -66,6 +75,25 @@ const empty = z.object({}).strict()
 const accountRef = z.object({ accountId: id })
 const hostRef = z.object({ hostId: id })
 
+export const TOKEN_MODES = ['file', 'inline'] as const
+export type TokenMode = (typeof TOKEN_MODES)[number]
+
+/**
+ * What the user chose in the copy dialog. The values are checked in main
+ * (src/main/tunnel/client-command.ts), which names the field at fault; here only their size.
+ */
+export const clientCommandInputSchema = z.object({
+  hostId: id,
+  /** "file" (default): the token goes to a 0600 file read with --token-file; "inline": on the command line. */
+  tokenMode: z.enum(TOKEN_MODES).default('file'),
+  /** TCP: a host name or IP; HTTPS: an http(s)://host:port URL. Absent: the remembered value. */
+  upstream: z.string().trim().max(300, 'is too long').optional(),
+  /** TCP only: comma-separated ports, e.g. "2222,8080". Absent: the remembered value. */
+  ports: z.string().trim().max(300, 'is too long').optional(),
+  clientVersion: z.string().trim().max(20, 'is too long').optional(),
+  licenseFile: z.string().trim().max(1024, 'is too long').optional(),
+})
+
 export interface HostsSnapshot {
   hosts: Host[]
   /** ISO 8601 time of the last completed refresh, absent before the first. */
@@ -77,9 +105,31 @@ export interface HostsSnapshot {
 }
 
 export interface ClientCommand {
-  /** The `inlets-pro ... client` command line, token included: shown only on the user's request. */
+  /** The `inlets-pro ... client` command line (with the token only in "inline" mode). */
   command: string
-  token: string
+  tokenMode: TokenMode
+  /** "file" mode: where main wrote the token (mode 0600), as named in the command. */
+  tokenFile?: string
+  /** The licence path as named in the command, e.g. "$HOME/.inlets/LICENSE". */
+  licenseFile: string
+  /** Whether that file exists on this computer (the client may run elsewhere). */
+  licenseFound: boolean
+  /** Plain sentences for the user: where the token went, a missing licence, a flag added... */
+  notes: string[]
+}
+
+/** The copy dialog's values as last used (remembered in the ledger, so both shells share them). */
+export interface ClientCommandDefaults {
+  tokenMode: TokenMode
+  tcpUpstream: string
+  tcpPorts: string
+  httpUpstream: string
+  clientVersion: string
+  licenseFile: string
+}
+
+export interface Settings {
+  clientCommand: ClientCommandDefaults
 }
 
 /** The channel map: input schema and result type for each. */
@@ -96,7 +146,11 @@ export const channels = {
   'hosts:list': { input: empty, result: {} as HostsSnapshot },
   'hosts:create': { input: createHostInputSchema, result: {} as Host },
   'hosts:delete': { input: deleteHostInputSchema, result: {} as Host },
-  'hosts:client-command': { input: hostRef, result: {} as ClientCommand },
+  /** Builds the client command from the dialog's values (remembered for next time); "file" mode writes the token file. */
+  'hosts:client-command': { input: clientCommandInputSchema, result: {} as ClientCommand },
+  /** The host's tunnel token on its own, for an explicit "Copy token". */
+  'hosts:tunnel-token': { input: hostRef, result: {} as { token: string } },
+  'settings:get': { input: empty, result: {} as Settings },
 } as const
 
 export type Channel = keyof typeof channels

@@ -39,13 +39,8 @@ export type HostState = (typeof HOST_STATES)[number]
 /** States in which a host is expected to change soon, so the table polls fast. */
 export const CHANGING_STATES: ReadonlySet<HostState> = new Set(['provisioning', 'stopping', 'deleting'])
 
-/**
- * The newest inlets-pro release confirmed while writing this: 0.11.14, announced in
- * https://inlets.dev/blog/2026/07/13/hardening-auto-tls.html (release notes:
- * https://github.com/inlets/inlets-pro/releases/tag/0.11.14). From 0.11.14 the auto-TLS
- * client checks the server's CA with the shared token, so clients should run 0.11.14 or newer.
- */
-export const DEFAULT_INLETS_VERSION = '0.11.14'
+/** The newest inlets-pro release Exitdesk knows; the list, with sources, is in ./inlets-versions. */
+export { DEFAULT_INLETS_VERSION } from './inlets-versions'
 
 export type TunnelMode = 'tcp' | 'https'
 export type LetsEncryptIssuer = 'prod' | 'staging'
@@ -56,8 +51,9 @@ export interface TunnelSettings {
   inletsVersion: string
   /** HTTPS mode only: the domains Let's Encrypt certificates are requested for. */
   domains: string[]
-  /** HTTPS mode only. */
-  letsEncryptEmail?: string
+  // No e-mail: inlets-pro's http server dropped --letsencrypt-email in February 2026 (see
+  // ./inlets-versions). Ledger records written before still carry `letsEncryptEmail`; it is
+  // never read, so they load unchanged.
   letsEncryptIssuer: LetsEncryptIssuer
 }
 
@@ -110,6 +106,35 @@ export interface Host {
   busy: boolean
   /** ISO 8601: when a failed step is tried again (absent when nothing is waiting on a retry). */
   retryAt?: string
+  /**
+   * Whether the tunnel server itself works, apart from the VM's state: present only for an
+   * active, created host with a public IPv4 (the only ones main checks).
+   */
+  readiness?: TunnelReadiness
+}
+
+/**
+ * The tunnel's own signal, learned by main by asking the host (or, for the simulated cloud, by
+ * the simulator): a VM can run for minutes before cloud-init has the inlets server listening.
+ *   checking   the first check is still under way
+ *   ready      the control port answers TLS (and, for HTTPS, 80/443 answer and every domain points here)
+ *   not-ready  something that was checked did not work yet (`summary` says what)
+ *   unknown    nothing could be checked (e.g. a documentation address nobody may contact)
+ */
+export interface TunnelReadiness {
+  status: 'checking' | 'ready' | 'not-ready' | 'unknown'
+  /** ISO 8601: when the result was learned. */
+  checkedAt?: string
+  /** The inlets control port (8123) answering a TLS handshake. */
+  control: 'answering' | 'not-answering' | 'unchecked'
+  /** HTTPS mode: whether ports 80 and 443 accept a connection. */
+  ports?: { http: boolean; https: boolean }
+  /** HTTPS mode: what each domain resolves to, and whether that is this host's IPv4. */
+  domains?: Array<{ name: string; resolvesTo: string[]; pointsHere: boolean; error?: string }>
+  /** One line for the table, e.g. "tunnel server not answering yet · www.example.com points at 192.0.2.4, not this host". */
+  summary: string
+  /** True when the simulated cloud made this up; nothing was contacted. */
+  simulated?: boolean
 }
 
 export interface Region {
@@ -155,10 +180,24 @@ export interface CloudInfo {
   defaultRegion: string
   defaultPlan: string
   image: { id: string; label: string; link: string }
+  /**
+   * A URL the VM can read its own public IPv4 from (the cloud's metadata service), tried by
+   * the cloud-init script before an outside IPv4-only lookup. Absent: only the outside lookup.
+   */
+  publicIpv4MetadataUrl?: string
   regions: Region[]
   plans: Plan[]
   nameRule: NameRule
   capabilities: { httpsFirewall: boolean; ipv6: boolean; listScope: 'account' | 'region' | 'project' | 'zone' }
+  /**
+   * What tells two accounts of this cloud apart: the provider's immutable id of the scope a
+   * credential acts in (DigitalOcean: the team uuid; GCE: the project id; Azure: the
+   * subscription id ...). Two credentials with the same identity are one account; a
+   * replacement credential must have the account's identity.
+   */
+  identity: { label: string; description: string; source: string }
+  /** Provider pages the app may open in the user's browser (exact hosts only; see main/external-links.ts). */
+  links?: { console?: string; docs?: string }
 }
 
 export interface AccountInfo {
@@ -182,6 +221,11 @@ export interface Catalog {
 
 export interface AppStatus {
   keyring: { available: boolean; message?: string }
+  /**
+   * Where credentials and tunnel tokens are kept: the system keychain (under `service`), or
+   * only in memory (EXITDESK_SECRET_STORE=memory), in which case they are forgotten on exit.
+   */
+  secretStore: { kind: 'keychain'; service?: string } | { kind: 'memory' }
   version: string
   shell: 'electron' | 'web'
 }

@@ -25,8 +25,13 @@ export interface AppErrorInfo {
   code: ErrorCode
   /** A plain sentence for the user. */
   message: string
-  /** The provider's own words, when a cloud answered. */
+  /** The provider's own words, when a cloud answered. Never Exitdesk's own diagnostics: those go in `detail`. */
   providerMessage?: string
+  /**
+   * Exitdesk's own diagnostic, when no provider said anything: e.g. the local network error
+   * "connect ECONNREFUSED 127.0.0.1:9" or "getaddrinfo ENOTFOUND api.example.com".
+   */
+  detail?: string
   /** True when the same request may succeed if tried again later. */
   retryable: boolean
   /** For invalid-input: the dotted path of the field at fault, e.g. "tunnel.domains.0". */
@@ -41,7 +46,7 @@ export type Envelope<T> = { ok: true; data: T } | { ok: false; error: AppErrorIn
 export class AppError extends Error {
   readonly info: AppErrorInfo
   constructor(info: AppErrorInfo) {
-    super(info.providerMessage ? `${info.message} (${info.providerMessage})` : info.message)
+    super([info.message, info.providerMessage && `(${info.providerMessage})`, info.detail && `(details: ${info.detail})`].filter(Boolean).join(' '))
     this.name = 'AppError'
     this.info = info
   }
@@ -64,7 +69,13 @@ function isAbort(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')
 }
 
-/** The one sentence the UI shows for an error. */
+/**
+ * The one sentence the UI shows for an error: main's sentence, then the provider's words
+ * attributed to the provider, then Exitdesk's own details (never attributed to the provider).
+ */
 export function describeError(info: AppErrorInfo): string {
-  return info.providerMessage ? `${info.message} The provider said: "${info.providerMessage}"` : info.message
+  let sentence = info.message
+  if (info.providerMessage) sentence += ` The provider said: "${info.providerMessage}"`
+  if (info.detail) sentence += ` (details: ${info.detail})`
+  return sentence
 }

@@ -73,9 +73,9 @@ describe('DigitalOcean manifest', () => {
 })
 
 describe('DigitalOcean adapter: credentials', () => {
-  it('verify answers the account email', async () => {
+  it('verify answers the account e-mail, and the user uuid as the identity when the token names no team', async () => {
     const { ctx, p, fake } = await setup()
-    await expect(p.verify(ctx, signal())).resolves.toEqual({ accountName: 'sammy@example.com' })
+    await expect(p.verify(ctx, signal())).resolves.toEqual({ identity: 'user:b6fr89dbf6d9156cace5f3c78dc9851d957381ef', accountName: 'sammy@example.com' })
     expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v2/account'])
   })
 
@@ -439,7 +439,7 @@ describe('DigitalOcean adapter: 2xx answers it does not understand (a proxy or c
     fake.setFailure({ path: '/v2/account', status: 200, body: { account: { uuid: 'b6fr89', status: 'active' } }, times: 1 })
     expectUnexpected(await appError(p.verify(ctx, signal())), 'account.email is missing')
     // The real answer still works once the portal is gone.
-    await expect(p.verify(ctx, signal())).resolves.toEqual({ accountName: 'sammy@example.com' })
+    await expect(p.verify(ctx, signal())).resolves.toEqual({ identity: 'user:b6fr89dbf6d9156cace5f3c78dc9851d957381ef', accountName: 'sammy@example.com' })
   })
 
   it('droplet create: a 202 without a droplet, or with a droplet id that is not a number', async () => {

@@ -91,7 +91,7 @@ suite('DigitalOcean adapter vs the official OpenAPI description (prism proxy)', 
 
   it('verify, catalog, both provision modes, status, list and teardown pass with no violation', async () => {
     const output = await logged(async () => {
-      await expect(p.verify(ctx, signal())).resolves.toEqual({ accountName: 'sammy@example.com' })
+      await expect(p.verify(ctx, signal())).resolves.toEqual({ identity: 'user:b6fr89dbf6d9156cace5f3c78dc9851d957381ef', accountName: 'sammy@example.com' })
       const catalog = await p.catalog(ctx, signal())
       expect(catalog.plans[0]?.id).toBe('s-1vcpu-512mb-10gb')
 

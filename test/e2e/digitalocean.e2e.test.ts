@@ -51,7 +51,6 @@ describe.skipIf(Boolean(blocked))('web shell end to end: a DigitalOcean account 
     await expect.poll(() => page.getByTestId('create-plan').inputValue()).toBe('s-1vcpu-512mb-10gb')
     await page.getByTestId('create-mode-https').check()
     await page.getByTestId('create-domains').fill('tunnel.example.com')
-    await page.getByTestId('create-email').fill('ops@example.com')
     await screenshot(page, '06-create-https')
 
     // DigitalOcean refuses the droplet once: the user reads its words, the form keeps what was
@@ -81,8 +80,16 @@ describe.skipIf(Boolean(blocked))('web shell end to end: a DigitalOcean account 
     await screenshot(page, '07-digitalocean-active')
 
     await row.getByTestId('host-copy-command').click()
+    await page.getByTestId('client-upstream').fill('http://127.0.0.1:3000')
+    await page.getByTestId('client-copy').click()
     await expect.poll(() => clipboardText(page), { timeout: 5_000 }).toContain('inlets-pro http client')
     expect(await clipboardText(page)).toContain(`wss://${ip}:8123`)
+    expect(await clipboardText(page)).toContain('--upstream "tunnel.example.com=http://127.0.0.1:3000"')
+    expect(await clipboardText(page)).toContain('--token-file "')
+    // The droplet finds its public IPv4 from DigitalOcean's metadata service, then over IPv4 outside.
+    const userData = [...fake.state.droplets.values()][0]!.userData!
+    expect(userData).toContain('http://169.254.169.254/metadata/v1/interfaces/public/0/ipv4/address')
+    expect(userData).not.toContain('letsencrypt-email')
 
     // The token is revoked in DigitalOcean: the account says so plainly, and a new token fixes it.
     fake.setFailure({ method: 'GET', path: '/v2/droplets', status: 401, body: { id: 'unauthorized', message: 'Unable to authenticate you' } })

@@ -36,13 +36,38 @@ describe.skipIf(Boolean(blocked))('web shell end to end: the simulated cloud', (
     await expect.poll(() => row.getAttribute('data-state'), { timeout: 20_000 }).toBe('active')
     const ip = (await row.getByTestId('host-ip').innerText()).trim()
     expect(ip).toMatch(/^203\.0\.113\.\d+/)
+    // The VM runs before its tunnel does: the tunnel line has its own state, simulated here.
+    const tunnel = row.getByTestId('host-tunnel-state')
+    await expect.poll(() => tunnel.getAttribute('data-tunnel'), { timeout: 20_000 }).toBe('ready')
+    expect(await tunnel.innerText()).toBe('tunnel ready (simulated)')
+    expect(await row.getByTestId('host-state').innerText()).toBe('VM running')
+    expect(await row.getByTestId('host-state').getAttribute('class')).toBe('badge badge-active') // green: VM and tunnel both up
     await screenshot(page, '03-active')
 
+    // The copy dialog: the user's upstream and ports; the token from a 0600 file by default.
     await row.getByTestId('host-copy-command').click()
+    const dialog = page.getByTestId('client-command-dialog')
+    await dialog.getByTestId('client-upstream').fill('192.168.1.20')
+    await dialog.getByTestId('client-ports').fill('2222, 8080')
+    await screenshot(page, '03b-client-command-dialog')
+    await dialog.getByTestId('client-copy').click()
     await expect.poll(() => clipboardText(page), { timeout: 5_000 }).toContain('inlets-pro tcp client')
     const command = await clipboardText(page)
     expect(command).toContain(`wss://${ip.split(/\s/)[0]}:8123`)
-    expect(command).toMatch(/--token "[A-Za-z0-9]{64}"/)
+    expect(command).toContain('--upstream "192.168.1.20" --ports 2222,8080')
+    expect(command).toContain('--license-file "$HOME/.inlets/LICENSE"')
+    const tokenFile = /--token-file "([^"]+)"/.exec(command)?.[1]
+    expect(tokenFile?.startsWith(join(app.dataDir, 'tunnel-tokens'))).toBe(true)
+    expect(await readFile(tokenFile!, 'utf8')).toMatch(/^[A-Za-z0-9]{64}$/)
+    expect(command).not.toMatch(/--token "/)
+    expect(await page.getByTestId('copy-notes').innerText()).toContain(tokenFile!) // in the detail row under the host
+
+    // Inline only when asked; the dialog starts from the last values.
+    await row.getByTestId('host-copy-command').click()
+    expect(await dialog.getByTestId('client-ports').inputValue()).toBe('2222,8080')
+    await dialog.getByTestId('client-token-inline').check()
+    await dialog.getByTestId('client-copy').click()
+    await expect.poll(() => clipboardText(page), { timeout: 5_000 }).toMatch(/--token "[A-Za-z0-9]{64}"/)
 
     await row.getByTestId('host-delete').click()
     await screenshot(page, '04-confirm-delete')
@@ -90,6 +115,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: no keyring on the machi
     const row = page.getByTestId('host-row').first()
     await expect.poll(() => row.getAttribute('data-state'), { timeout: 20_000 }).toBe('active')
     await row.getByTestId('host-copy-command').click()
+    await page.getByTestId('client-command-dialog').getByTestId('client-copy').click()
     await expect.poll(() => clipboardText(page), { timeout: 5_000 }).toContain('inlets-pro tcp client')
     expect(app.output()).not.toMatch(/\n\s+at .+:\d+:\d+/) // no stack trace printed
   }, 90_000)

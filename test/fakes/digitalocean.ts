@@ -46,6 +46,20 @@ export interface FakeDigitalOceanOptions {
   /** `retry-after` on a 429, seconds. Default 29 (the example in the spec's description). */
   retryAfterSeconds?: number
   account?: Partial<FakeAccount>
+  /**
+   * Every error answer (401, 4xx, 5xx, injected failures) repeats the request back, like a
+   * careless gateway or debug build: the Authorization header and the raw body, as they are,
+   * base64 and URL-encoded, in the JSON `message` (or the HTML page of an `html` rule) and in
+   * `x-echo-*` response headers. For the redaction test: nothing echoed may leave Exitdesk.
+   */
+  echo?: boolean
+  /**
+   * The public IPv4 handed to the n-th droplet that turns active (n counts from 10). Default
+   * 198.51.100.x (TEST-NET-2, RFC 5737), which the readiness check never contacts; a readiness
+   * test hands out 127.0.0.x instead, where its own listeners answer (Linux routes all of
+   * 127.0.0.0/8 to loopback).
+   */
+  ipv4For?: (n: number) => string
 }
 
 /** Makes matching requests fail or hang. Rules are checked in the order they were set. */
@@ -61,6 +75,8 @@ export interface FailureRule {
   delayMs?: number
   /** How many requests the rule applies to; unlimited when absent. */
   times?: number
+  /** Answer with a gateway's text/html page (as a 502 from a proxy is) instead of a JSON body. */
+  html?: boolean
 }
 
 export interface FakeAccount {
@@ -71,6 +87,12 @@ export interface FakeAccount {
   email_verified: boolean
   status: 'active' | 'warning' | 'locked'
   status_message: string
+  /**
+   * The team the token acts in ("when authorized in a team context",
+   * resources/account/models/account.yml). Absent by default; two fakes with the same e-mail
+   * and user uuid but different teams are two accounts of one person.
+   */
+  team?: { uuid: string; name: string }
 }
 
 export interface FakeDroplet {
@@ -269,8 +291,9 @@ export async function startFakeDigitalOcean(options: FakeDigitalOceanOptions = {
     for (const droplet of [...droplets.values()]) {
       if (droplet.status === 'new' && (t - droplet.createdAtMs >= activateAfterMs || droplet.gets >= activateAfterGets)) {
         droplet.status = 'active'
-        const host = nextAddress++ % 254 || 254
-        droplet.ipv4 = `198.51.100.${host}`
+        const n = nextAddress++
+        const host = n % 254 || 254
+        droplet.ipv4 = options.ipv4For ? options.ipv4For(n) : `198.51.100.${host}`
         if (droplet.ipv6Requested) droplet.ipv6 = `2001:db8:0:1::${host.toString(16)}`
       }
       if (droplet.deleteRequestedAtMs !== undefined && (t - droplet.deleteRequestedAtMs >= deleteAfterMs || droplet.getsSinceDelete >= deleteAfterGets)) {
@@ -583,8 +606,28 @@ export async function startFakeDigitalOcean(options: FakeDigitalOceanOptions = {
       response.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) })
       response.end(text)
     }
-    const error = (status: number, id: string, message: string, extra: Record<string, string> = {}): void =>
-      send(status, { id, message, request_id: randomUUID() }, extra)
+    const echoed = (): { text: string; headers: Record<string, string> } | undefined => {
+      if (!options.echo) return undefined
+      const authorization = request.headers.authorization ?? ''
+      const forms = (value: string): string =>
+        `${value} | base64 ${Buffer.from(value).toString('base64')} | base64url ${Buffer.from(value).toString('base64url')} | url ${encodeURIComponent(value)}`
+      return {
+        text: `You sent Authorization: ${forms(authorization)}; body: ${forms(raw)}`,
+        headers: { 'x-echo-authorization': authorization, 'x-echo-authorization-base64': Buffer.from(authorization).toString('base64'), 'x-echo-body-base64': Buffer.from(raw).toString('base64') },
+      }
+    }
+    const error = (status: number, id: string, message: string, extra: Record<string, string> = {}): void => {
+      const echo = echoed()
+      send(status, { id, message: echo ? `${message} ${echo.text}` : message, request_id: randomUUID() }, { ...echo?.headers, ...extra })
+    }
+    const page = (status: number, extra: Record<string, string> = {}): void => {
+      logged.status = status
+      if (response.destroyed) return
+      const echo = echoed()
+      const text = `<html><head><title>${status} Bad Gateway</title></head><body><center><h1>${status} Bad Gateway</h1></center><hr><p>${echo?.text ?? 'nginx'}</p></body></html>\n`
+      response.writeHead(status, { ...echo?.headers, ...extra, 'content-type': 'text/html', 'content-length': String(Buffer.byteLength(text)) })
+      response.end(text)
+    }
 
     const auth = request.headers.authorization
     if (auth !== `Bearer ${token}`) return error(401, 'unauthorized', 'Unable to authenticate you')
@@ -608,8 +651,10 @@ export async function startFakeDigitalOcean(options: FakeDigitalOceanOptions = {
         }
       }
       if (rule.status !== undefined) {
-        const ruleBody = rule.body ?? { id: errorId(rule.status), message: `Injected failure (HTTP ${rule.status}).` }
-        return send(rule.status, ruleBody, rule.headers)
+        if (rule.html) return page(rule.status, rule.headers)
+        const message = `Injected failure (HTTP ${rule.status}).`
+        if (options.echo && rule.body === undefined) return error(rule.status, errorId(rule.status), message, rule.headers)
+        return send(rule.status, rule.body ?? { id: errorId(rule.status), message }, rule.headers)
       }
     }
 

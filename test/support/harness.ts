@@ -8,7 +8,7 @@ import { createRegistry } from '../../src/main/clouds/registry'
 import { createSimulatorProvisioner } from '../../src/main/clouds/simulator'
 import type { Provisioner } from '../../src/main/clouds/types'
 import { createEventBus } from '../../src/main/events'
-import { HostService } from '../../src/main/hosts/host-service'
+import { HostService, type HostServiceDeps } from '../../src/main/hosts/host-service'
 import { createMemorySecretStore } from '../../src/main/secrets/memory-store'
 import type { SecretStore } from '../../src/main/secrets/secret-store'
 import { openLedger } from '../../src/main/store/ledger'
@@ -56,6 +56,8 @@ export function instrument(inner: Provisioner) {
     delete: (ctx, loc, p, s) => run('delete', () => inner.delete(ctx, loc, p, s)),
     listScopes: (locators) => inner.listScopes(locators),
     listByTag: (ctx, scope, tag, s) => run('listByTag', () => inner.listByTag(ctx, scope, tag, s)),
+    // Kept optional as on the inner provisioner: only a simulating cloud has it.
+    ...(inner.simulateReadiness ? { simulateReadiness: inner.simulateReadiness.bind(inner) } : {}),
   }
   return {
     provisioner,
@@ -76,7 +78,7 @@ export function instrument(inner: Provisioner) {
   }
 }
 
-export async function makeHostService(options: { dataDir?: string; clock?: FakeClock; secrets?: SecretStore } = {}) {
+export async function makeHostService(options: { dataDir?: string; clock?: FakeClock; secrets?: SecretStore; readiness?: HostServiceDeps['readiness'] } = {}) {
   const clock = options.clock ?? new FakeClock()
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'exitdesk-test-')))
   const simulator = createSimulatorProvisioner({ clock, stateDir: dataDir })
@@ -88,8 +90,8 @@ export async function makeHostService(options: { dataDir?: string; clock?: FakeC
   const accounts = new AccountService({ ledger, secrets, registry, clock, onChange: () => undefined })
   const catalogs = new CatalogService({ accounts, clock })
   const noTimers = { setTimeout: () => 0, clearTimeout: () => undefined }
-  const hosts = new HostService({ ledger, accounts, catalogs, secrets, clock, events, timers: noTimers })
+  const hosts = new HostService({ ledger, accounts, catalogs, secrets, clock, events, timers: noTimers, readiness: options.readiness })
   let changes = 0
   events.on('hosts:changed', () => void (changes += 1))
-  return { hosts, ledger, clock, cloud, simulator, dataDir, secrets, changes: () => changes }
+  return { hosts, ledger, clock, cloud, simulator, dataDir, secrets, accounts, changes: () => changes }
 }

@@ -7,9 +7,9 @@ import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createCore, type Core } from '../../src/main/core'
+import { createCore, secretStoreStatus, type Core } from '../../src/main/core'
 import { createMemorySecretStore } from '../../src/main/secrets/memory-store'
-import type { AccountInfo, Host } from '../../src/shared/domain'
+import type { AccountInfo, AppStatus, Host } from '../../src/shared/domain'
 import type { HostsSnapshot } from '../../src/shared/contract'
 import type { Envelope } from '../../src/shared/errors'
 import { startFakeDigitalOcean, type FakeDigitalOcean } from '../fakes/digitalocean'
@@ -59,6 +59,14 @@ describe('the core', () => {
     await core.hosts.refresh()
     expect(fake.state.droplets.size).toBe(0)
     await core.stop()
+  })
+
+  it('app:status says where secrets are kept: in memory for a memory store, the keychain service otherwise', async () => {
+    const core = await open()
+    expect(await ok<AppStatus>(core.dispatch('app:status', {}))).toMatchObject({ secretStore: { kind: 'memory' } })
+    await core.stop()
+    const keychain = { ...createMemorySecretStore(), kind: 'keytar', service: 'exitdesk-test-status' }
+    expect(secretStoreStatus(keychain)).toEqual({ kind: 'keychain', service: 'exitdesk-test-status' })
   })
 
   it('lets one Exitdesk at a time use a data folder, with a sentence for the second', async () => {

@@ -23,7 +23,7 @@ const goodCreate = {
   name: 'exit-1',
   region: 'sim-local-1',
   plan: 'sim-nano',
-  tunnel: { mode: 'https', inletsVersion: '0.11.14', domains: ['a.example.com'], letsEncryptEmail: 'me@example.com' },
+  tunnel: { mode: 'https', inletsVersion: '0.11.14', domains: ['a.example.com'] },
 }
 
 describe('the dispatcher (both bridges call it)', () => {
@@ -34,7 +34,8 @@ describe('the dispatcher (both bridges call it)', () => {
       [{ ...goodCreate, requestId: 'nope' }, 'requestId'],
       [{ ...goodCreate, tunnel: { ...goodCreate.tunnel, domains: ['ok.example.com', 'bad domain;rm'] } }, 'tunnel.domains.1'],
       [{ ...goodCreate, tunnel: { ...goodCreate.tunnel, domains: [] } }, 'tunnel.domains'],
-      [{ ...goodCreate, tunnel: { ...goodCreate.tunnel, letsEncryptEmail: undefined } }, 'tunnel.letsEncryptEmail'],
+      [{ ...goodCreate, tunnel: { ...goodCreate.tunnel, letsEncryptEmail: 'me@example.com' } }, 'tunnel.letsEncryptEmail'],
+      [{ ...goodCreate, tunnel: { ...goodCreate.tunnel, inletsVersion: '999.999.999' } }, 'tunnel.inletsVersion'],
       [{ ...goodCreate, tunnel: { ...goodCreate.tunnel, inletsVersion: '1.0.0$(id)' } }, 'tunnel.inletsVersion'],
       [{ ...goodCreate, accountId: undefined }, 'accountId'],
       [{ ...goodCreate, tunnel: { ...goodCreate.tunnel, mode: 'udp' } }, 'tunnel.mode'],
@@ -53,31 +54,41 @@ describe('the dispatcher (both bridges call it)', () => {
     expect(calls).toEqual(['hosts:create'])
   })
 
-  it("normalises the Let's Encrypt e-mail (trimmed, lower case) and refuses what the cloud-init check would refuse", async () => {
+  it('refuses a Let\'s Encrypt e-mail by name: inlets-pro no longer takes one', async () => {
+    const dispatch = createDispatcher(handlers().handlers)
+    const result = await dispatch('hosts:create', { ...goodCreate, tunnel: { ...goodCreate.tunnel, letsEncryptEmail: 'ops@example.com' } })
+    expect(result).toMatchObject({ ok: false, error: { code: 'invalid-input', field: 'tunnel.letsEncryptEmail' } })
+    if (!result.ok) expect(result.error.message).toMatch(/^tunnel\.letsEncryptEmail is no longer used: inlets-pro removed the --letsencrypt-email flag/)
+  })
+
+  it('refuses 999.999.999 with a sentence naming tunnel.inletsVersion, and takes a plausible newer release', async () => {
     let received: unknown
-    const { handlers: h } = handlers({
+    const capture = handlers({
       'hosts:create': async (input) => {
         received = input
         return {} as never
       },
     })
-    const dispatch = createDispatcher(h)
-    expect((await dispatch('hosts:create', { ...goodCreate, tunnel: { ...goodCreate.tunnel, letsEncryptEmail: ' Ops@Example.COM ' } })).ok).toBe(true)
-    expect((received as { tunnel: { letsEncryptEmail?: string } }).tunnel.letsEncryptEmail).toBe('ops@example.com')
+    const dispatch = createDispatcher(capture.handlers)
+    const refused = await dispatch('hosts:create', { ...goodCreate, tunnel: { ...goodCreate.tunnel, inletsVersion: '999.999.999' } })
+    expect(refused).toMatchObject({ ok: false, error: { code: 'invalid-input', field: 'tunnel.inletsVersion' } })
+    if (!refused.ok) expect(refused.error.message).toMatch(/^tunnel\.inletsVersion 999\.999\.999 is not a known inlets-pro release/)
+    expect(received).toBeUndefined()
 
-    // Refused up front, before any cloud call; the user-data builder would refuse each later.
-    for (const letsEncryptEmail of ['not-an-email', "o'brien@example.com", `${'a'.repeat(65)}@example.com`]) {
-      const result = await dispatch('hosts:create', { ...goodCreate, tunnel: { ...goodCreate.tunnel, letsEncryptEmail } })
-      expect(result).toMatchObject({ ok: false, error: { code: 'invalid-input', field: 'tunnel.letsEncryptEmail' } })
-      if (!result.ok) expect(result.error.message).toMatch(/^tunnel\.letsEncryptEmail must be an e-mail address/)
-    }
+    expect((await dispatch('hosts:create', { ...goodCreate, tunnel: { ...goodCreate.tunnel, inletsVersion: '0.11.15' } })).ok).toBe(true)
+    expect((received as { tunnel: { inletsVersion: string } }).tunnel.inletsVersion).toBe('0.11.15')
   })
 
-  it('every e-mail the contract accepts is one the cloud-init builder accepts too', () => {
-    const accepted = ['Ops@Example.COM', 'a.b+c_d-e@ex-ample.co.uk', `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}`, 'x@xn--bcher-kva.example']
-    for (const email of accepted) {
-      const tunnel = tunnelInputSchema.parse({ ...goodCreate.tunnel, letsEncryptEmail: email })
-      expect(() => buildUserData({ ...tunnel, token: generateTunnelToken() })).not.toThrow()
+  it('every inlets-pro version the contract accepts is one the cloud-init builder accepts, and the reverse', () => {
+    for (const inletsVersion of ['0.11.5', '0.11.13', '0.11.14', '0.11.15', '0.12.0', '0.11.7', '0.13.0', '999.999.999', '0.10.3']) {
+      const contract = tunnelInputSchema.safeParse({ ...goodCreate.tunnel, inletsVersion })
+      let builder = true
+      try {
+        buildUserData({ ...goodCreate.tunnel, mode: 'https', letsEncryptIssuer: 'prod', inletsVersion, token: generateTunnelToken() })
+      } catch {
+        builder = false
+      }
+      expect(builder, inletsVersion).toBe(contract.success)
     }
   })
 

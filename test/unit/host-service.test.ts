@@ -8,8 +8,8 @@ import { AppError } from '../../src/shared/errors'
 import { LEDGER_FILE } from '../../src/main/store/ledger'
 import { FakeClock, makeHostService } from '../support/harness'
 
-const tcp = { mode: 'tcp' as const, inletsVersion: '0.11.7', domains: [], letsEncryptIssuer: 'prod' as const }
-const https = { mode: 'https' as const, inletsVersion: '0.11.7', domains: ['tunnel.example.com'], letsEncryptEmail: 'me@example.com', letsEncryptIssuer: 'staging' as const }
+const tcp = { mode: 'tcp' as const, inletsVersion: '0.11.14', domains: [], letsEncryptIssuer: 'prod' as const }
+const https = { mode: 'https' as const, inletsVersion: '0.11.14', domains: ['tunnel.example.com'], letsEncryptIssuer: 'staging' as const }
 
 function request(overrides: Record<string, unknown> = {}) {
   return { requestId: randomUUID(), accountId: 'simulated', name: 'exit-test-1', region: 'sim-local-1', plan: 'sim-nano', tunnel: tcp, ...overrides }
@@ -236,7 +236,7 @@ describe('HostService', () => {
     const found = b.hosts.snapshot().hosts
     expect(found).toHaveLength(1)
     expect(found[0]).toMatchObject({ discovered: true, name: 'exit-test-1', cloud: 'simulator' })
-    await expect(b.hosts.clientCommand(found[0]!.id)).rejects.toMatchObject({ info: { code: 'conflict' } })
+    await expect(b.hosts.copyableTunnel(found[0]!.id)).rejects.toMatchObject({ info: { code: 'conflict' } })
     await b.hosts.delete({ by: 'id', hostId: found[0]!.id })
     b.clock.advance(SIM_TEARDOWN_MS)
     await b.hosts.refresh()
@@ -280,16 +280,15 @@ describe('HostService', () => {
     expect(hosts.nextTickMs()).toBe(IDLE_TICK_MS)
   })
 
-  it('gives the client command only for an active host, with its token', async () => {
+  it('gives the tunnel (for the client command) only for an active host, with its token', async () => {
     const { hosts, clock } = await makeHostService()
     const created = await hosts.create(request())
-    await expect(hosts.clientCommand(created.id)).rejects.toBeInstanceOf(AppError)
+    await expect(hosts.copyableTunnel(created.id)).rejects.toBeInstanceOf(AppError)
     clock.advance(SIM_BOOT_MS)
     await hosts.refresh()
-    const { command, token } = await hosts.clientCommand(created.id)
+    const { record, token } = await hosts.copyableTunnel(created.id)
     expect(token).toHaveLength(64)
-    expect(command).toContain(token)
-    expect(command).toContain(hosts.snapshot().hosts[0]!.ipv4!)
+    expect(record.ipv4).toBe(hosts.snapshot().hosts[0]!.ipv4!)
     expect(JSON.stringify(hosts.snapshot())).not.toContain(token)
   })
 })

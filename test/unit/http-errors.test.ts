@@ -2,7 +2,8 @@ import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { httpError, RestClient, retryAfter } from '../../src/main/clouds/http'
-import { AppError, type AppErrorInfo } from '../../src/shared/errors'
+import { doErrorMessage } from '../../src/main/clouds/digitalocean/client'
+import { AppError, describeError, type AppErrorInfo } from '../../src/shared/errors'
 
 describe('cloud HTTP errors become sentences with the provider message beside them', () => {
   it.each([
@@ -123,5 +124,39 @@ describe('RestClient: failures below HTTP are sentences too', () => {
     const info = await failure(client(url).request('GET', '/v2/account', { signal: new AbortController().signal }))
     expect(info.code).toBe('network')
     expect(info.message).toMatch(/^Could not reach DigitalOcean\./)
+  })
+})
+
+describe('who said it: local failures are Exitdesk details, not the provider talking', () => {
+  it('a refused loopback connection is described with its cause as a detail, without "The provider said"', async () => {
+    const url = await endpoint(() => undefined)
+    await new Promise<void>((resolve) => {
+      server!.closeAllConnections()
+      server!.close(() => resolve())
+    })
+    server = undefined
+    const info = await failure(client(url).request('GET', '/v2/account', { signal: new AbortController().signal }))
+    expect(info.providerMessage).toBeUndefined()
+    expect(info.detail).toMatch(/ECONNREFUSED 127\.0\.0\.1:\d+/)
+    const sentence = describeError(info)
+    expect(sentence).not.toMatch(/provider said/i)
+    expect(sentence).toMatch(/^Could not reach DigitalOcean\. .*\(details: connect ECONNREFUSED 127\.0\.0\.1:\d+\)$/)
+  })
+
+  it("an error body's message is still the provider's words", async () => {
+    const url = await endpoint((response) => {
+      response.writeHead(422, { 'content-type': 'application/json' })
+      response.end(JSON.stringify({ id: 'unprocessable_entity', message: 'Size is not available in this region.' }))
+    })
+    const rest = new RestClient({ provider: 'DigitalOcean', baseUrl: url, headers: () => ({}), providerMessage: doErrorMessage })
+    const info = await failure(rest.request('POST', '/v2/droplets', { body: {}, signal: new AbortController().signal }))
+    expect(info.detail).toBeUndefined()
+    expect(describeError(info)).toBe('DigitalOcean could not accept these settings. The provider said: "Size is not available in this region."')
+  })
+
+  it('describeError puts a detail after the provider words, and AppError messages carry both', () => {
+    const info = { code: 'network', message: 'M.', providerMessage: 'P', detail: 'D', retryable: true } as const
+    expect(describeError(info)).toBe('M. The provider said: "P" (details: D)')
+    expect(new AppError(info).message).toBe('M. (P) (details: D)')
   })
 })

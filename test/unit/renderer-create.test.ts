@@ -4,6 +4,7 @@ import { choosePlan, chooseRegion, cheapestPlan, plansInRegion } from '../../src
 import { parseDomains } from '../../src/renderer/src/lib/domains'
 import { fieldLabel, matchField, withFieldLabel } from '../../src/renderer/src/lib/fields'
 import { keptAfter, requestFor, type CreateRequest } from '../../src/renderer/src/lib/request-id'
+import { versionHint } from '../../src/renderer/src/lib/inlets-version'
 
 const plans: Plan[] = [
   { id: 'big', label: 'Big', monthlyCostUsd: 12 },
@@ -57,7 +58,7 @@ describe('create form: domains and error fields', () => {
   })
 
   it('puts an error next to the closest field of the form', () => {
-    const fields = ['name', 'tunnel.domains', 'tunnel.letsEncryptEmail'] as const
+    const fields = ['name', 'tunnel.domains', 'tunnel.letsEncryptIssuer'] as const
     expect(matchField('tunnel.domains.0', fields)).toBe('tunnel.domains')
     expect(matchField('name', fields)).toBe('name')
     expect(matchField('tunnel.domainsX', fields)).toBeUndefined()
@@ -94,7 +95,7 @@ describe('create form: the idempotency key', () => {
       { ...base, region: 'fra1' },
       { ...base, plan: 'big' },
       { ...base, accountId: 'acc-2' },
-      { ...base, tunnel: { ...base.tunnel, mode: 'https', domains: ['a.example.com'], letsEncryptEmail: 'me@example.com' } },
+      { ...base, tunnel: { ...base.tunnel, mode: 'https', domains: ['a.example.com'] } },
       { ...base, tunnel: { ...base.tunnel, inletsVersion: '0.11.13' } },
       { ...base, tunnel: { ...base.tunnel, letsEncryptIssuer: 'staging' } },
     ]
@@ -109,5 +110,14 @@ describe('create form: the idempotency key', () => {
     expect(keptAfter(first, 'created')).toBeNull()
     expect(keptAfter(first, 'refused')).toBeNull()
     expect(requestFor(keptAfter(first, 'created'), base, newId).id).toBe('id-2')
+  })
+})
+
+describe('create form: the inlets-pro version hint', () => {
+  it('explains a known release, warns about a newer one before submitting, and says why a version will be refused', () => {
+    expect(versionHint('0.11.14')).toMatchObject({ tone: 'ok' })
+    expect(versionHint('0.11.15')).toEqual({ tone: 'warn', text: expect.stringMatching(/^Warning: inlets-pro 0\.11\.15 is newer than the releases Exitdesk knows/) })
+    expect(versionHint('999.999.999')).toEqual({ tone: 'error', text: expect.stringMatching(/^inlets-pro version 999\.999\.999 is not a known inlets-pro release/) })
+    expect(versionHint(' ')).toMatchObject({ tone: 'error' })
   })
 })

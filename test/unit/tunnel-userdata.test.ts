@@ -1,16 +1,17 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it, expect } from 'vitest'
-import type { TunnelSettings } from '../../src/shared/domain'
+import { DIGITALOCEAN_MANIFEST } from '../../src/main/clouds/digitalocean/manifest'
+import { KNOWN_INLETS_RELEASES } from '../../src/shared/inlets-versions'
 import { generateTunnelToken } from '../../src/main/tunnel/token'
-import { buildUserData, DEFAULT_INLETS_VERSION, shellQuote, TOKEN_FILE } from '../../src/main/tunnel/userdata'
+import { buildUserData, DEFAULT_INLETS_VERSION, shellQuote, TOKEN_FILE, type UserDataInput } from '../../src/main/tunnel/userdata'
 import { appErrorOf } from '../support/app-error'
 
 const token = generateTunnelToken()
 
-const tcp: TunnelSettings & { token: string } = {
+const tcp: UserDataInput = {
   mode: 'tcp',
   inletsVersion: DEFAULT_INLETS_VERSION,
   domains: [],
@@ -18,29 +19,56 @@ const tcp: TunnelSettings & { token: string } = {
   token,
 }
 
-const httpsOne: TunnelSettings & { token: string } = {
+const httpsOne: UserDataInput = {
   mode: 'https',
   inletsVersion: '0.11.14',
   domains: ['tunnel.example.com'],
-  letsEncryptEmail: 'webmaster@example.com',
   letsEncryptIssuer: 'prod',
   token,
 }
 
-const httpsSeveral: TunnelSettings & { token: string } = {
+const httpsSeveral: UserDataInput = {
   mode: 'https',
-  inletsVersion: '0.10.3',
+  inletsVersion: '0.11.13',
   domains: ['grafana.example.com', 'openfaas.example.org', 'a-b.c.example.dev'],
-  letsEncryptEmail: 'ops+tunnels@example.com',
   letsEncryptIssuer: 'staging',
   token,
 }
 
+/** DigitalOcean's metadata path, as the manifest names it. */
+const metadataUrl = DIGITALOCEAN_MANIFEST.publicIpv4MetadataUrl!
+
 const cases = [
   ['TCP', tcp],
+  ['TCP, with a metadata URL', { ...tcp, publicIpv4Url: metadataUrl }],
   ['HTTPS, one domain, prod issuer', httpsOne],
-  ['HTTPS, several domains, staging issuer', httpsSeveral],
+  ['HTTPS, several domains, staging issuer, metadata URL', { ...httpsSeveral, publicIpv4Url: metadataUrl }],
 ] as const
+
+/**
+ * Runs the script's public-IP step (from "# 2." up to the line that writes the address) with a
+ * stand-in `curl` on PATH that records its arguments and answers from `answers` (an argument
+ * substring -> the text it prints; no match -> it fails like curl does).
+ */
+function runPublicIpStep(script: string, answers: Record<string, string>): { status: number | null; ip: string; calls: string[] } {
+  const start = script.indexOf('# 2. The public IPv4')
+  const end = script.indexOf(`printf 'IP=%s\\n'`)
+  if (start < 0 || end < 0) throw new Error('no public-IP step in the script')
+  const dir = mkdtempSync(join(tmpdir(), 'exitdesk-curl-'))
+  try {
+    const log = join(dir, 'calls.log')
+    const cases = Object.entries(answers)
+      .map(([match, reply]) => `  *${shellQuote(match)}*) printf '%s\\n' ${shellQuote(reply)}; exit 0 ;;`)
+      .join('\n')
+    writeFileSync(join(dir, 'curl'), `#!/bin/bash\necho "$*" >> ${shellQuote(log)}\ncase "$*" in\n${cases}\nesac\nexit 7\n`, { mode: 0o755 })
+    const step = `set -euo pipefail\n${script.slice(start, end)}printf '%s' "$PUBLIC_IP"\n`
+    const result = spawnSync('bash', ['-c', step], { encoding: 'utf8', env: { PATH: `${dir}:/usr/bin:/bin` } })
+    const calls = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []
+    return { status: result.status, ip: result.stdout, calls }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
 
 /** Runs shellcheck on the script; fails loudly when shellcheck is not installed. */
 function shellcheck(script: string): { status: number | null; output: string } {
@@ -115,7 +143,8 @@ describe('buildUserData', () => {
     })
 
     it('discovers the public IP at boot and names it in the auto-TLS certificate', () => {
-      expect(script).toContain('https://checkip.amazonaws.com')
+      // Forced onto IPv4: on a dual-stack host a plain curl may ask over IPv6 and get an IPv6 answer.
+      expect(script).toContain('curl -4 -fsS --retry 10 --retry-delay 3 --retry-connrefused --max-time 10 https://checkip.amazonaws.com')
       expect(script).toContain(`printf 'IP=%s\\n' "$PUBLIC_IP" > /etc/default/inlets-pro`)
       expect(unitOf(script)).toContain('EnvironmentFile=/etc/default/inlets-pro')
       expect(execStartOf(script)).toContain('--auto-tls --auto-tls-san=${IP}')
@@ -161,8 +190,46 @@ describe('buildUserData', () => {
     })
   })
 
+  describe('the public IPv4 lookup', () => {
+    const withMetadata = buildUserData({ ...tcp, publicIpv4Url: metadataUrl })
+
+    it("asks the cloud's metadata service first, and nothing else when it answers", () => {
+      const run = runPublicIpStep(withMetadata, { '169.254.169.254': '198.51.100.7' })
+      expect(run.status).toBe(0)
+      expect(run.ip).toBe('198.51.100.7')
+      expect(run.calls).toHaveLength(1)
+      expect(run.calls[0]).toContain(metadataUrl)
+    })
+
+    it('falls back to the outside service over IPv4 when the metadata service fails', () => {
+      const run = runPublicIpStep(withMetadata, { 'checkip.amazonaws.com': '198.51.100.8' })
+      expect(run.status).toBe(0)
+      expect(run.ip).toBe('198.51.100.8')
+      expect(run.calls).toHaveLength(2)
+      expect(run.calls[0]).toContain(metadataUrl)
+      expect(run.calls[1]).toMatch(/^-4 .*https:\/\/checkip\.amazonaws\.com$/)
+    })
+
+    it('falls back too when the metadata service answers something that is not an IPv4', () => {
+      const run = runPublicIpStep(withMetadata, { '169.254.169.254': '2001:db8::1', 'checkip.amazonaws.com': '198.51.100.9' })
+      expect(run.ip).toBe('198.51.100.9')
+    })
+
+    it('without a metadata URL, asks only the outside service, over IPv4', () => {
+      const run = runPublicIpStep(buildUserData(tcp), { 'checkip.amazonaws.com': '198.51.100.10' })
+      expect(run.ip).toBe('198.51.100.10')
+      expect(run.calls).toHaveLength(1)
+      expect(run.calls[0]).toMatch(/^-4 /)
+    })
+
+    it('stops the script when no IPv4 can be found (an IPv6 answer is not taken)', () => {
+      const run = runPublicIpStep(withMetadata, { 'checkip.amazonaws.com': '2001:db8::2' })
+      expect(run.status).not.toBe(0)
+    })
+  })
+
   describe('HTTPS mode', () => {
-    it('asks for one certificate per domain, with the e-mail and issuer', () => {
+    it('asks for one certificate per domain, with the issuer', () => {
       const execStart = execStartOf(buildUserData(httpsSeveral))
       expect(execStart).toBe(
         [
@@ -173,10 +240,21 @@ describe('buildUserData', () => {
           '"--letsencrypt-domain=grafana.example.com"',
           '"--letsencrypt-domain=openfaas.example.org"',
           '"--letsencrypt-domain=a-b.c.example.dev"',
-          '"--letsencrypt-email=ops+tunnels@example.com"',
           '--letsencrypt-issuer=staging',
         ].join(' '),
       )
+    })
+
+    // inlets removed the flag in February 2026 (inlets/inletsctl 845e34a); a server given it
+    // exits, and Restart=always would restart it every 2 s forever.
+    it.each(KNOWN_INLETS_RELEASES.map((r) => [r.version]))('never passes --letsencrypt-email (inlets-pro %s)', (inletsVersion) => {
+      const script = buildUserData({ ...httpsSeveral, inletsVersion })
+      expect(script).not.toContain('letsencrypt-email')
+      expect(execStartOf(script)).toMatch(/^\/usr\/local\/bin\/inlets-pro http server --auto-tls --auto-tls-san=\$\{IP\} --token-file=\S+( "--letsencrypt-domain=[a-z0-9.-]+")+ --letsencrypt-issuer=staging$/)
+    })
+
+    it('accepts a plausible newer release', () => {
+      expect(buildUserData({ ...httpsOne, inletsVersion: '0.11.15' })).toContain("INLETS_VERSION='0.11.15'")
     })
 
     it('uses the prod issuer when asked', () => {
@@ -198,7 +276,7 @@ describe('buildUserData', () => {
   })
 
   describe('rejects unsafe or missing values, naming the field', () => {
-    const rejected: [string, TunnelSettings & { token: string }, string][] = [
+    const rejected: [string, UserDataInput, string][] = [
       ['a domain with a command', { ...httpsOne, domains: ['a.com;rm -rf /'] }, 'tunnel.domains.0'],
       ['a later hostile domain', { ...httpsOne, domains: ['ok.example.com', 'b.com$(reboot)'] }, 'tunnel.domains.1'],
       ['a domain with a newline', { ...httpsOne, domains: ['a.com\nExecStartPre=/bin/sh'] }, 'tunnel.domains.0'],
@@ -209,9 +287,11 @@ describe('buildUserData', () => {
       ['a version with a command', { ...tcp, inletsVersion: '1.0.0$(id)' }, 'tunnel.inletsVersion'],
       ['a version with a quote', { ...tcp, inletsVersion: "0.11.14'" }, 'tunnel.inletsVersion'],
       ['a version path', { ...tcp, inletsVersion: '../../evil' }, 'tunnel.inletsVersion'],
-      ['an e-mail with a quote', { ...httpsOne, letsEncryptEmail: `me@example.com"; reboot; "` }, 'tunnel.letsEncryptEmail'],
-      ['an e-mail with a dollar', { ...httpsOne, letsEncryptEmail: '$USER@example.com' }, 'tunnel.letsEncryptEmail'],
-      ['no e-mail in HTTPS mode', { ...httpsOne, letsEncryptEmail: undefined }, 'tunnel.letsEncryptEmail'],
+      ['an implausible version', { ...tcp, inletsVersion: '999.999.999' }, 'tunnel.inletsVersion'],
+      ['a release that still needs --letsencrypt-email', { ...httpsOne, inletsVersion: '0.10.3' }, 'tunnel.inletsVersion'],
+      ['a 1.x release', { ...tcp, inletsVersion: '1.0.0' }, 'tunnel.inletsVersion'],
+      ['a metadata URL with a command', { ...tcp, publicIpv4Url: 'http://169.254.169.254/$(reboot)' }, 'publicIpv4Url'],
+      ['a metadata URL over https with a quote', { ...tcp, publicIpv4Url: "https://x'" }, 'publicIpv4Url'],
       ['an unknown issuer', { ...httpsOne, letsEncryptIssuer: 'evil' as 'prod' }, 'tunnel.letsEncryptIssuer'],
       ['an unknown mode', { ...tcp, mode: 'udp' as 'tcp' }, 'tunnel.mode'],
       ['a token with a quote', { ...tcp, token: `${token.slice(0, 63)}'` }, 'token'],

@@ -10,11 +10,13 @@ import type { AccountInfo, CloudId } from '../../shared/domain'
 import { AppError, invalidInput, toErrorInfo, describeError } from '../../shared/errors'
 import type { Clock } from '../clock'
 import type { Registry } from '../clouds/registry'
-import type { CloudContext, Provisioner } from '../clouds/types'
+import type { AccountIdentity, CloudContext, Provisioner } from '../clouds/types'
+import { redactor } from '../redact'
 import type { SecretStore } from '../secrets/secret-store'
 import type { Ledger } from '../store/ledger'
 import type { AccountRecord } from '../store/records'
 import { withDeadline } from '../deadline'
+import { identityMismatchMessage, ProofCache, unknownIdentityMessage, unseenHostsMessage, type IdentityProof } from './identity-proof'
 
 export const SIMULATED_ACCOUNT_ID = 'simulated'
 
@@ -37,6 +39,8 @@ export interface AccountServiceDeps {
 }
 
 export class AccountService {
+  private readonly proofs = new ProofCache()
+
   constructor(private readonly deps: AccountServiceDeps) {}
 
   list(): AccountInfo[] {
@@ -72,15 +76,17 @@ export class AccountService {
     const manifest = provisioner.manifest
     if (manifest.simulated) throw invalidInput('cloud', 'cloud: the simulated cloud is built in and needs no account.')
     const credentials = checkCredentials(input.credentials, manifest.credentialFields.map((f) => f.key))
+    redactor.rememberAll(credentials) // before verify: a refused token may come back quoted in the 401
     if (input.endpoint && !manifest.supportsEndpoint) throw invalidInput('endpoint', `endpoint cannot be changed for ${manifest.label}.`)
     const endpoint = input.endpoint ? checkEndpoint(input.endpoint) : undefined
     await this.requireKeyring()
     const id = randomUUID()
     const ctx: CloudContext = { accountId: id, credentials, endpoint: endpoint ?? manifest.defaultEndpoint ?? '' }
-    const { accountName } = await withDeadline((signal) => provisioner.verify(ctx, signal))
+    const { identity, accountName } = await withDeadline((signal) => provisioner.verify(ctx, signal))
     // The same provider account twice would list every host twice, and deleting the copies
-    // would destroy the real hosts.
-    const twin = this.deps.ledger.read().accounts.find((a) => a.cloud === input.cloud && a.accountName === accountName && (a.endpoint ?? '') === (endpoint ?? ''))
+    // would destroy the real hosts. "The same" is the provider's immutable id, not the e-mail:
+    // one person's e-mail is shared by every DigitalOcean team they belong to.
+    const twin = await this.findTwin(input.cloud, endpoint, identity)
     if (twin) throw new AppError({ code: 'conflict', field: 'credentials', message: `This ${manifest.label} account (${accountName}) is already added as "${twin.label}".`, retryable: false })
     await this.deps.secrets.set(secretKey(id), JSON.stringify(credentials))
     const record: AccountRecord = {
@@ -91,8 +97,10 @@ export class AccountService {
       createdAt: new Date(this.deps.clock.now()).toISOString(),
       credential: 'ok',
       accountName,
+      identity,
     }
     await this.deps.ledger.update((data) => void data.accounts.push(record))
+    this.proofs.set(id, credentials, this.deps.clock.now(), { proven: true })
     this.deps.onChange()
     return this.info(record)
   }
@@ -101,13 +109,21 @@ export class AccountService {
     const record = this.record(accountId)
     if (record.id === SIMULATED_ACCOUNT_ID) return this.info(record)
     const provisioner = this.provisioner(record.cloud)
-    let outcome: Pick<AccountRecord, 'credential' | 'credentialMessage' | 'accountName'>
+    let outcome: Pick<AccountRecord, 'credential' | 'credentialMessage' | 'accountName' | 'identity'>
     try {
       const ctx = await this.context(accountId)
-      const { accountName } = await withDeadline((signal) => provisioner.verify(ctx, signal))
-      outcome = { credential: 'ok', credentialMessage: undefined, accountName }
+      const found = await withDeadline((signal) => provisioner.verify(ctx, signal))
+      if (record.identity && found.identity !== record.identity) {
+        // The keychain entry was replaced outside Exitdesk: never adopt the other account.
+        this.proofs.forget(accountId)
+        outcome = { credential: 'failing', credentialMessage: this.mismatchMessage(record, found), accountName: record.accountName, identity: record.identity }
+      } else {
+        // A ledger written before identities were kept learns it here, from the user's own check.
+        outcome = { credential: 'ok', credentialMessage: undefined, accountName: found.accountName, identity: found.identity }
+        this.proofs.set(accountId, ctx.credentials, this.deps.clock.now(), { proven: true })
+      }
     } catch (error) {
-      outcome = { credential: 'failing', credentialMessage: describeError(toErrorInfo(error)), accountName: record.accountName }
+      outcome = { credential: 'failing', credentialMessage: describeError(toErrorInfo(error)), accountName: record.accountName, identity: record.identity }
     }
     const updated = await this.deps.ledger.update((data) => {
       const target = data.accounts.find((a) => a.id === accountId)
@@ -120,29 +136,101 @@ export class AccountService {
 
   /**
    * Replaces the credential of an account (a rotated token, or one given the scopes it lacked).
-   * It is verified first, and must belong to the same provider account: hosts recorded under
-   * this account must stay reachable with it.
+   * It is verified first, and must act in the same provider account (the manifest's
+   * `identity`, e.g. the same DigitalOcean team, not merely the same e-mail): hosts recorded
+   * under this account must stay reachable with it.
    */
   async updateCredential(accountId: string, given: Record<string, string>): Promise<AccountInfo> {
     const record = this.record(accountId)
     if (record.id === SIMULATED_ACCOUNT_ID) throw invalidInput('accountId', 'accountId: the simulated cloud needs no credential.')
     const provisioner = this.provisioner(record.cloud)
     const credentials = checkCredentials(given, provisioner.manifest.credentialFields.map((f) => f.key))
+    redactor.rememberAll(credentials) // before verify: a refused token may come back quoted in the 401
     await this.requireKeyring()
     const ctx: CloudContext = { accountId, credentials, endpoint: record.endpoint ?? provisioner.manifest.defaultEndpoint ?? '' }
-    const { accountName } = await withDeadline((signal) => provisioner.verify(ctx, signal))
-    if (record.accountName && accountName !== record.accountName) {
+    const found = await withDeadline((signal) => provisioner.verify(ctx, signal))
+    const recorded = await this.recordedIdentity(record, provisioner)
+    if (found.identity !== recorded.identity) {
       const field = `credentials.${provisioner.manifest.credentialFields[0]?.key ?? 'token'}`
-      throw invalidInput(field, `${field} belongs to another ${provisioner.manifest.label} account (${accountName}), not ${record.accountName}. Add it as a new account instead.`)
+      throw invalidInput(
+        field,
+        `${field} belongs to another ${provisioner.manifest.label} ${provisioner.manifest.identity.label}, ${found.accountName}, not ${recorded.accountName}. Add it as a new account instead.`,
+      )
     }
     await this.deps.secrets.set(secretKey(accountId), JSON.stringify(credentials))
     const updated = await this.deps.ledger.update((data) => {
       const target = data.accounts.find((a) => a.id === accountId)
-      if (target) Object.assign(target, { credential: 'ok', credentialMessage: undefined, accountName })
+      if (target) Object.assign(target, { credential: 'ok', credentialMessage: undefined, accountName: found.accountName, identity: found.identity })
       return target
     })
+    this.proofs.set(accountId, credentials, this.deps.clock.now(), { proven: true })
     this.deps.onChange()
     return this.info(updated ?? record)
+  }
+
+  /**
+   * Whether the account's current credential acts in the account recorded (its `identity`).
+   * Asked before any host leaves the table because the cloud no longer shows it; cached per
+   * credential (identity-proof.ts). When the user must look (another account's credential, or
+   * no identity recorded yet) the account is marked failing with the reason; `unseenHosts` is
+   * how many of its hosts the last list missed when it missed them all, for that sentence.
+   * The simulator has no credential to mix up: always proven.
+   */
+  async proveIdentity(accountId: string, options: { unseenHosts?: number } = {}): Promise<IdentityProof> {
+    const record = this.record(accountId)
+    const provisioner = this.provisioner(record.cloud)
+    if (provisioner.manifest.credentialFields.length === 0) return { proven: true }
+    let ctx: CloudContext
+    try {
+      ctx = await this.context(accountId)
+    } catch (error) {
+      return { proven: false, attention: false, error: toErrorInfo(error) }
+    }
+    const now = this.deps.clock.now()
+    let proof = this.proofs.get(accountId, ctx.credentials, now)
+    if (!proof) {
+      if (!record.identity) {
+        proof = { proven: false, attention: true, message: unknownIdentityMessage(provisioner.manifest.identity.label) }
+      } else {
+        try {
+          const found = await withDeadline((signal) => provisioner.verify(ctx, signal))
+          proof = found.identity === record.identity ? { proven: true } : { proven: false, attention: true, message: this.mismatchMessage(record, found) }
+        } catch (error) {
+          // Not cached: the next refresh asks again.
+          return { proven: false, attention: false, error: toErrorInfo(error) }
+        }
+      }
+      this.proofs.set(accountId, ctx.credentials, now, proof)
+    }
+    if (!proof.proven && proof.attention) {
+      const message = options.unseenHosts ? unseenHostsMessage(options.unseenHosts, proof.message) : proof.message
+      await this.markFailing(accountId, message)
+      return { ...proof, message }
+    }
+    return proof
+  }
+
+  /**
+   * Records the identity of an account from a ledger written before identities were kept. The
+   * host service calls it only when the current credential demonstrably reaches this account
+   * (its list showed one of the account's own instances, or the account has no hosts to lose).
+   * A failure is left for the next refresh.
+   */
+  async learnIdentity(accountId: string): Promise<void> {
+    const record = this.record(accountId)
+    if (record.identity || record.id === SIMULATED_ACCOUNT_ID) return
+    const provisioner = this.provisioner(record.cloud)
+    try {
+      const ctx = await this.context(accountId)
+      const found = await withDeadline((signal) => provisioner.verify(ctx, signal))
+      await this.deps.ledger.update((data) => {
+        const target = data.accounts.find((a) => a.id === accountId)
+        if (target && !target.identity) Object.assign(target, { identity: found.identity, accountName: found.accountName })
+      })
+      this.proofs.set(accountId, ctx.credentials, this.deps.clock.now(), { proven: true })
+    } catch {
+      // Not known yet; asked again on the next refresh that shows the credential reaches the account.
+    }
   }
 
   /** A cloud refused this account's credential during a refresh or a step (401/403): show it. */
@@ -170,6 +258,56 @@ export class AccountService {
     this.deps.onChange()
   }
 
+  /**
+   * An account already added for the same provider account (same identity, same endpoint).
+   * A record from before identities were kept learns its identity from its stored credential
+   * first; one whose credential no longer answers cannot be compared and is not a twin.
+   */
+  private async findTwin(cloud: CloudId, endpoint: string | undefined, identity: string): Promise<AccountRecord | undefined> {
+    const provisioner = this.provisioner(cloud)
+    for (const record of this.deps.ledger.read().accounts) {
+      if (record.cloud !== cloud || (record.endpoint ?? '') !== (endpoint ?? '')) continue
+      const known = record.identity ?? (await this.recordedIdentity(record, provisioner).catch(() => undefined))?.identity
+      if (known === identity) return record
+    }
+    return undefined
+  }
+
+  /**
+   * The identity recorded for an account; a ledger written before identities were kept learns
+   * it from the STORED credential (the one its hosts were created with), never from the
+   * credential being offered. When that credential no longer answers, there is nothing to
+   * compare a new one with, and the caller is refused in plain words.
+   */
+  private async recordedIdentity(record: AccountRecord, provisioner: Provisioner): Promise<AccountIdentity> {
+    const shown = record.accountName ?? `"${record.label}"`
+    if (record.identity) return { identity: record.identity, accountName: shown }
+    let learned: AccountIdentity
+    try {
+      const ctx = await this.context(record.id)
+      learned = await withDeadline((signal) => provisioner.verify(ctx, signal))
+    } catch (error) {
+      throw new AppError({
+        code: 'conflict',
+        message:
+          `Exitdesk added "${record.label}" before it recorded which ${provisioner.manifest.label} ${provisioner.manifest.identity.label} an account is, ` +
+          `and the credential it has for it does not answer now (${describeError(toErrorInfo(error))}), so it cannot tell whether the new one belongs to the same ${provisioner.manifest.identity.label}. ` +
+          `Add the new credential as an account of its own.`,
+        retryable: true,
+      })
+    }
+    await this.deps.ledger.update((data) => {
+      const target = data.accounts.find((a) => a.id === record.id)
+      if (target && !target.identity) target.identity = learned.identity
+    })
+    return { identity: learned.identity, accountName: record.accountName ?? learned.accountName }
+  }
+
+  private mismatchMessage(record: AccountRecord, found: AccountIdentity): string {
+    const manifest = this.provisioner(record.cloud).manifest
+    return identityMismatchMessage({ identityLabel: manifest.identity.label, found: found.accountName, recorded: record.accountName ?? `"${record.label}"` })
+  }
+
   private async requireKeyring(): Promise<void> {
     const keyring = await this.deps.secrets.available()
     if (!keyring.available) {
@@ -183,7 +321,10 @@ export class AccountService {
     if (!stored) throw missing
     try {
       const parsed = JSON.parse(stored) as unknown
-      if (parsed && typeof parsed === 'object' && Object.values(parsed).every((v) => typeof v === 'string')) return parsed as Record<string, string>
+      if (parsed && typeof parsed === 'object' && Object.values(parsed).every((v) => typeof v === 'string')) {
+        redactor.rememberAll(parsed as Record<string, string>) // after a restart, main learns the credential here
+        return parsed as Record<string, string>
+      }
     } catch {
       // Fall through: an entry changed outside Exitdesk is treated like a missing one.
     }

@@ -2,9 +2,11 @@
  * The one place hand-written REST clients send requests from: a deadline on every call,
  * cancellation, JSON in and out, and every HTTP failure turned into an AppError whose
  * message is a plain sentence and whose providerMessage is the provider's own words.
- * Nothing here logs a request: headers carry credentials.
+ * Nothing here logs a request: headers carry credentials. Network failures below HTTP are
+ * Exitdesk's own diagnostics (`detail`), never put in the provider's mouth.
  */
 import { AppError, type ErrorCode } from '../../shared/errors'
+import { redactor } from '../redact'
 
 /** A cloud call never holds the UI: past this it is cancelled and reported as a timeout. */
 export const DEFAULT_TIMEOUT_MS = 15_000
@@ -87,6 +89,8 @@ export class RestClient {
     if (callerSignal.aborted || (error instanceof Error && error.name === 'AbortError')) {
       return new AppError({ code: 'timeout', message: `The request to ${provider} was cancelled.`, retryable: true })
     }
+    // undici's "fetch failed" TypeError carries the socket's error as `cause`: a local fact
+    // (DNS, refused, reset), so it is our detail and never the provider's words.
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined
     return new AppError({
       code: 'network',
@@ -94,7 +98,7 @@ export class RestClient {
         phase === 'connect'
           ? `Could not reach ${provider}. Check your network connection and the account's API endpoint.`
           : `The connection to ${provider} broke before its answer arrived. Check your network connection and try again.`,
-      providerMessage: cause,
+      detail: cause,
       retryable: true,
     })
   }
@@ -111,7 +115,9 @@ async function readBody(response: Response): Promise<unknown> {
     return JSON.parse(text) as unknown
   } catch {
     // Gateways answer 502/504 with HTML; keep a short plain excerpt as the provider's words.
-    return { message: text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200) }
+    // Redacted before it is cut: a page that prints the request's Authorization header could
+    // otherwise leave a fragment of the token at the cut, which no later redaction recognises.
+    return { message: redactor.redactText(text).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200) }
   }
 }
 

@@ -5,7 +5,7 @@
  * multi-step create/teardown that returns after each quick step instead of waiting for the
  * cloud inside the call.
  */
-import type { Catalog, CloudInfo, HostLocator, HostState, TunnelSettings } from '../../shared/domain'
+import type { Catalog, CloudInfo, HostLocator, HostState, TunnelMode, TunnelReadiness, TunnelSettings } from '../../shared/domain'
 
 /** The static description of a cloud: drives the renderer's forms and the README table. */
 export type CloudManifest = CloudInfo
@@ -66,10 +66,22 @@ export interface StepResult {
   waitingFor?: string
 }
 
+/** Whose account a credential acts in, as `verify` reports it. */
+export interface AccountIdentity {
+  /**
+   * The provider's immutable id of that account (what the manifest's `identity` names, e.g. a
+   * DigitalOcean team uuid). Compared, never shown; two credentials with the same identity
+   * reach the same hosts.
+   */
+  identity: string
+  /** How to show the account to the user, e.g. "Team A (sammy@example.com)". Names can change. */
+  accountName: string
+}
+
 export interface Provisioner {
   readonly manifest: CloudManifest
-  /** A cheap authenticated call proving the credential works; returns the account's name or email. */
-  verify(ctx: CloudContext, signal: AbortSignal): Promise<{ accountName: string }>
+  /** A cheap authenticated call proving the credential works; says whose account it acts in. */
+  verify(ctx: CloudContext, signal: AbortSignal): Promise<AccountIdentity>
   /** Regions and plans read live from the provider, each plan with its monthly price. */
   catalog(ctx: CloudContext, signal: AbortSignal): Promise<Catalog>
   /**
@@ -88,4 +100,19 @@ export interface Provisioner {
   listScopes(locators: HostLocator[]): string[]
   /** Every instance carrying `tag` in one scope, following pagination. */
   listByTag(ctx: CloudContext, scope: string, tag: string, signal: AbortSignal): Promise<Observation[]>
+  /**
+   * Only for clouds that create nothing real (the simulated cloud): the tunnel readiness the
+   * cloud makes up for this instance. When present, Exitdesk never probes the host's address or
+   * looks up its domains, so a simulated host sends nothing off the machine.
+   */
+  simulateReadiness?(locator: HostLocator, tunnel: ReadinessTunnel): Promise<SimulatedReadiness>
 }
+
+/** What a readiness check needs to know about a host's tunnel. */
+export interface ReadinessTunnel {
+  mode: TunnelMode
+  domains: string[]
+}
+
+/** A made-up readiness: the monitor adds when it was learned. */
+export type SimulatedReadiness = Omit<TunnelReadiness, 'checkedAt'>

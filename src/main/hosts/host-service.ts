@@ -9,30 +9,36 @@
  *   advanced by later refreshes, so a restart resumes it. Nothing here sleeps or waits for a cloud.
  * - A host found in the cloud by the app's tag but absent from the ledger is shown, so nothing
  *   billable stays hidden; a lost create is adopted by its per-host tag instead of repeated.
+ * - After each refresh the tunnel readiness checks that are due start in the background
+ *   (./readiness/): a running VM is not yet a working tunnel, and no caller waits for a host.
  */
 import { randomUUID } from 'node:crypto'
 import type { z } from 'zod'
-import type { ClientCommand, HostsSnapshot, createHostInputSchema, deleteHostInputSchema } from '../../shared/contract'
+import type { HostsSnapshot, createHostInputSchema, deleteHostInputSchema } from '../../shared/contract'
 import type { Host, HostLocator } from '../../shared/domain'
 import { CHANGING_STATES } from '../../shared/domain'
 import { AppError, describeError, invalidInput, toErrorInfo, type AppErrorInfo } from '../../shared/errors'
 import { hostNameProblem } from '../../shared/naming'
 import type { AccountService } from '../accounts/account-service'
+import { proofError } from '../accounts/identity-proof'
 import type { CatalogService } from '../clouds/catalog'
 import type { Clock } from '../clock'
 import type { CloudContext, Observation, ProvisionSpec, StepResult } from '../clouds/types'
 import { withDeadline } from '../deadline'
 import type { EventBus } from '../events'
 import type { SecretStore } from '../secrets/secret-store'
+import { log } from '../log'
 import type { Ledger } from '../store/ledger'
 import { toHost, type AccountRecord, type HostRecord } from '../store/records'
-import { buildClientCommand } from '../tunnel/client-command'
 import { generateTunnelToken } from '../tunnel/token'
 import { buildUserData } from '../tunnel/userdata'
 import { backoffMs } from './backoff'
 import { mergeObservations } from './merge'
+import { nameTaken } from './unique-names'
 import { APP_TAG, hostTag } from './tags'
 import { TunnelTokens } from './tunnel-tokens'
+import { readinessCandidates } from './readiness/candidates'
+import { comparableReadiness, ReadinessMonitor, type ReadinessMonitorOptions } from './readiness/scheduler'
 
 export type CreateHostInput = z.output<typeof createHostInputSchema>
 export type DeleteHostInput = z.output<typeof deleteHostInputSchema>
@@ -65,6 +71,8 @@ export interface HostServiceDeps {
   clock: Clock
   events: EventBus
   timers?: Timers
+  /** Tunnel readiness checks; tests replace the prober's ports, resolver or connector. */
+  readiness?: Omit<ReadinessMonitorOptions, 'clock' | 'onChange'>
 }
 
 export class HostService {
@@ -86,8 +94,11 @@ export class HostService {
   private tickHandle: unknown
   private stopped = true
 
+  private readonly readiness: ReadinessMonitor
+
   constructor(private readonly deps: HostServiceDeps) {
     this.tokens = new TunnelTokens(deps.secrets)
+    this.readiness = new ReadinessMonitor({ ...deps.readiness, clock: deps.clock, onChange: () => this.changed() })
   }
 
   /** The hosts as last seen, at once; a refresh starts in the background if the data is old. */
@@ -98,7 +109,8 @@ export class HostService {
 
   snapshot(): HostsSnapshot {
     return {
-      hosts: this.deps.ledger.read().hosts.map(toHost),
+      // Readiness lives in memory only, not in the ledger: it is learned again seconds after a restart.
+      hosts: this.deps.ledger.read().hosts.map((record) => this.withReadiness(toHost(record))),
       refreshedAt: this.refreshedAt,
       version: this.version,
       accountErrors: [...this.accountErrors].map(([accountId, message]) => ({ accountId, message })),
@@ -117,12 +129,24 @@ export class HostService {
       // Per-account and per-host failures are recorded inside; what is left (the disk refusing a
       // write) must not become an unhandled rejection of a background refresh. Only the error
       // code is logged: messages from deeper down are not known to be free of secrets.
-      .catch((error: unknown) => console.error(`Exitdesk: a refresh could not finish (${(error as NodeJS.ErrnoException | undefined)?.code ?? 'unknown error'}).`))
+      .catch((error: unknown) => log.error(`Exitdesk: a refresh could not finish (${(error as NodeJS.ErrnoException | undefined)?.code ?? 'unknown error'}).`))
       .finally(() => {
         this.refreshing = undefined
         this.lastRefreshEndedAt = this.deps.clock.now()
+        this.checkReadiness()
       })
     return this.refreshing
+  }
+
+  /** Starts the tunnel checks that are due, in the background: nothing waits for a host to answer. */
+  private checkReadiness(): void {
+    const candidates = readinessCandidates(this.deps.ledger.read().hosts, (cloud) => this.deps.accounts.provisioner(cloud))
+    this.readiness.run(candidates).catch((error: unknown) => log.error(`Exitdesk: a tunnel check could not finish (${(error as NodeJS.ErrnoException | undefined)?.code ?? 'unknown error'}).`))
+  }
+
+  private withReadiness(host: Host): Host {
+    const readiness = this.readiness.view(host)
+    return readiness ? { ...host, readiness } : host
   }
 
   create(input: CreateHostInput): Promise<Host> {
@@ -141,8 +165,11 @@ export class HostService {
     const provisioner = this.deps.accounts.provisioner(account.cloud)
     const nameProblem = hostNameProblem(input.name, provisioner.manifest.nameRule)
     if (nameProblem) throw invalidInput('name', `name ${nameProblem}.`)
+    // An early answer before any cloud is asked; the check that counts is in the write below.
+    const taken = nameTaken(this.deps.ledger.read().hosts, account.id, input.name)
+    if (taken) throw taken
     const token = generateTunnelToken()
-    buildUserData({ ...input.tunnel, token }) // validates the tunnel settings before any cloud is asked
+    buildUserData({ ...input.tunnel, token, publicIpv4Url: provisioner.manifest.publicIpv4MetadataUrl }) // validates the tunnel settings before any cloud is asked
     const catalog = await this.deps.catalogs.get(account.id)
     const plan = catalog.plans.find((p) => p.id === input.plan)
     if (!catalog.regions.some((r) => r.id === input.region)) throw invalidInput('region', `region "${input.region}" is not offered by ${provisioner.manifest.label}.`)
@@ -169,7 +196,17 @@ export class HostService {
       phase: 'creating',
       failures: 0,
     }
-    await this.deps.ledger.update((data) => void data.hosts.push(record))
+    try {
+      await this.deps.ledger.update((data) => {
+        // Inside the serialized write: of two creates of one name racing, exactly one records its host.
+        const clash = nameTaken(data.hosts, account.id, input.name)
+        if (clash) throw clash
+        data.hosts.push(record)
+      })
+    } catch (error) {
+      await this.tokens.forget(id).catch(() => undefined)
+      throw error
+    }
     this.changed()
 
     const started = this.deps.clock.now()
@@ -210,7 +247,12 @@ export class HostService {
     return current ? toHost(current) : { ...toHost(record), state: 'deleted', busy: false }
   }
 
-  async clientCommand(hostId: string): Promise<ClientCommand> {
+  /**
+   * A host whose tunnel the user may connect to now, with its token: created here (not just
+   * found in the cloud), active and with a public IPv4. The client command is built from it by
+   * ./client-commands.ts.
+   */
+  async copyableTunnel(hostId: string): Promise<{ record: HostRecord & { ipv4: string }; token: string }> {
     const record = this.find(hostId)
     if (!record) throw new AppError({ code: 'not-found', field: 'hostId', message: 'That host is not known to Exitdesk.', retryable: false })
     if (record.discovered) {
@@ -221,7 +263,7 @@ export class HostService {
     }
     const token = await this.tokens.read(hostId)
     if (!token) throw new AppError({ code: 'not-found', message: "This host's tunnel token is missing from the keychain.", retryable: false })
-    return { command: buildClientCommand({ mode: record.tunnel.mode, ipv4: record.ipv4, domains: record.tunnel.domains, token }), token }
+    return { record: { ...record, ipv4: record.ipv4 }, token }
   }
 
   /** The account's credential was fixed: forget its back-offs and refresh now. */
@@ -244,6 +286,7 @@ export class HostService {
 
   stop(): void {
     this.stopped = true
+    this.readiness.stop()
     if (this.tickHandle !== undefined) this.timers().clearTimeout(this.tickHandle)
     this.tickHandle = undefined
   }
@@ -299,7 +342,8 @@ export class HostService {
 
   /** What the renderer would see, less the refresh time. */
   private fingerprint(): string {
-    return JSON.stringify([this.deps.ledger.read().hosts.map(toHost), [...this.accountErrors]])
+    const hosts = this.deps.ledger.read().hosts.map(toHost)
+    return JSON.stringify([hosts, hosts.map((host) => comparableReadiness(this.readiness.view(host))), [...this.accountErrors]])
   }
 
   private async refreshAccount(account: AccountRecord): Promise<void> {
@@ -332,13 +376,23 @@ export class HostService {
 
   /**
    * A created host absent from its list is asked about once by id (lists can lag behind a
-   * create): only a 404 there means it is gone. Returns the ids of hosts confirmed gone.
+   * create): only a 404 there means it is gone, and only when the account's credential is
+   * proven to act in this account — another account's credential (a second team of the same
+   * person) lists none of these hosts and gets 404 for each. When the list missed them all and
+   * the proof fails, the account is marked as needing attention and nothing is asked by id.
+   * Returns the ids of hosts confirmed gone.
    */
   private async confirmMissing(account: AccountRecord, records: HostRecord[], observations: Observation[]): Promise<Set<string>> {
     const seen = new Set(observations.map((o) => o.instanceId))
-    const suspects = records.filter((r) => r.phase === 'created' && r.locator.instanceId && !seen.has(r.locator.instanceId))
+    const created = records.filter((r) => r.phase === 'created' && r.locator.instanceId)
+    const suspects = created.filter((r) => !seen.has(r.locator.instanceId!))
     const gone = new Set<string>()
+    // An account recorded before identities were kept learns its identity from a credential that
+    // just listed one of its own instances (ids are the provider's), or that has nothing to lose.
+    if (!account.identity && (records.length === 0 || created.some((r) => seen.has(r.locator.instanceId!)))) await this.deps.accounts.learnIdentity(account.id)
     if (suspects.length === 0) return gone
+    const proof = await this.deps.accounts.proveIdentity(account.id, { unseenHosts: suspects.length === created.length ? suspects.length : undefined })
+    if (!proof.proven) return gone
     const provisioner = this.deps.accounts.provisioner(account.cloud)
     const ctx = await this.deps.accounts.context(account.id)
     for (const record of suspects) {
@@ -369,6 +423,11 @@ export class HostService {
       } else {
         const locator = record.locator.instanceId || record.progress ? record.locator : await this.findLostInstance(record, ctx)
         result = await withDeadline((signal) => provisioner.delete(ctx, locator, record.progress, signal))
+        // "Done" may rest on 404s; the record goes only if they came from this account's own credential.
+        if (result.done) {
+          const refused = proofError(await this.deps.accounts.proveIdentity(record.accountId))
+          if (refused) throw refused
+        }
       }
       await this.applyStep(record, result)
       return undefined
@@ -472,7 +531,7 @@ export class HostService {
       name: record.name,
       region: record.region,
       plan: record.plan,
-      userData: buildUserData({ ...record.tunnel, token }),
+      userData: buildUserData({ ...record.tunnel, token, publicIpv4Url: this.deps.accounts.provisioner(record.cloud).manifest.publicIpv4MetadataUrl }),
       tunnel: record.tunnel,
       tags: { app: APP_TAG, host: hostTag(record.id) },
     }

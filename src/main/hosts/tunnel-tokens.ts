@@ -3,6 +3,7 @@
  * simulated host's token is kept in memory for this run only (it opens nothing real), so the
  * simulated cloud works on any machine; real clouds cannot even be added without a keyring.
  */
+import { redactor } from '../redact'
 import type { SecretStore } from '../secrets/secret-store'
 
 export class TunnelTokens {
@@ -11,6 +12,7 @@ export class TunnelTokens {
   constructor(private readonly secrets: SecretStore) {}
 
   async store(hostId: string, token: string, simulated: boolean): Promise<void> {
+    redactor.remember(token)
     if (simulated && !(await this.secrets.available()).available) {
       this.sessionOnly.set(hostId, token)
       return
@@ -18,8 +20,11 @@ export class TunnelTokens {
     await this.secrets.set(keyFor(hostId), token)
   }
 
+  /** A token read back (after a restart) is registered with the redactor before anyone can echo it. */
   async read(hostId: string): Promise<string | undefined> {
-    return this.sessionOnly.get(hostId) ?? (await this.secrets.get(keyFor(hostId)))
+    const token = this.sessionOnly.get(hostId) ?? (await this.secrets.get(keyFor(hostId)))
+    redactor.remember(token)
+    return token
   }
 
   async forget(hostId: string): Promise<void> {

@@ -82,6 +82,7 @@ export function createKeytarSecretStore(service: string, options: KeytarSecretSt
 
   return {
     kind: 'keytar',
+    service,
 
     async available(): Promise<SecretStoreStatus> {
       const probeValue = `probe-${randomUUID()}`

@@ -20,6 +20,8 @@ export interface SecretStoreStatus {
 export interface SecretStore {
   /** 'keytar' or 'memory' — shown nowhere secret, used in status. */
   readonly kind: string
+  /** The keychain service entries are filed under (keytar only), so the user can find them. */
+  readonly service?: string
   available(): Promise<SecretStoreStatus>
   get(key: string): Promise<string | undefined>
   set(key: string, value: string): Promise<void>

@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
 import writeFileAtomic from 'write-file-atomic'
+import { redactor as sharedRedactor, type Redactor } from '../redact'
 import { emptyLedger, type LedgerData } from './records'
 
 export interface Ledger {
@@ -17,7 +18,12 @@ export interface Ledger {
 
 export const LEDGER_FILE = 'exitdesk-ledger.json'
 
-export async function openLedger(dataDir: string): Promise<Ledger> {
+/**
+ * Every write passes the redactor first (the whole record, as data: a provider's words kept in
+ * lastError or credentialMessage may quote a credential), and the published in-memory copy is
+ * that same redacted data, so the renderer later reads exactly what is on disk.
+ */
+export async function openLedger(dataDir: string, redactor: Redactor = sharedRedactor): Promise<Ledger> {
   await fs.mkdir(dataDir, { recursive: true, mode: 0o700 })
   const file = join(dataDir, LEDGER_FILE)
   let data = await load(file)
@@ -29,8 +35,9 @@ export async function openLedger(dataDir: string): Promise<Ledger> {
       const run = async (): Promise<T> => {
         const draft = structuredClone(data)
         const result = change(draft)
-        await writeFileAtomic(file, `${JSON.stringify(draft, null, 2)}\n`, { mode: 0o600 })
-        data = draft
+        const clean = redactor.redactDeep(draft)
+        await writeFileAtomic(file, `${JSON.stringify(clean, null, 2)}\n`, { mode: 0o600 })
+        data = clean
         return result
       }
       const next = queue.then(run, run)

@@ -1,5 +1,6 @@
 /** What Exitdesk keeps on disk about accounts and hosts. No secrets: those live in the keychain. */
 import type { CloudId, Host, HostState, TunnelSettings } from '../../shared/domain'
+import type { ClientCommandDefaults } from '../../shared/contract'
 
 export interface AccountRecord {
   id: string
@@ -9,8 +10,15 @@ export interface AccountRecord {
   createdAt: string
   credential: 'ok' | 'failing' | 'none'
   credentialMessage?: string
-  /** The account's e-mail or name, as the cloud reported it when verified. */
+  /** The account's e-mail or name, as the cloud reported it when verified. Shown, never compared. */
   accountName?: string
+  /**
+   * The provider's immutable id of the account (the manifest's `identity`, e.g. a DigitalOcean
+   * team uuid), learned when the credential was first verified. What makes two records the same
+   * account, and what a replacement credential must match. Absent in ledgers written before it
+   * was kept: learned from the stored credential on the next verify.
+   */
+  identity?: string
 }
 
 /**
@@ -45,6 +53,13 @@ export interface LedgerData {
   version: 1
   accounts: AccountRecord[]
   hosts: HostRecord[]
+  /** The user's remembered choices (absent until the first is made). Nothing secret. */
+  settings?: SettingsRecord
+}
+
+export interface SettingsRecord {
+  /** The copy dialog's last values; read field by field, so a hand-edited file cannot break it. */
+  clientCommand?: Partial<ClientCommandDefaults>
 }
 
 export function emptyLedger(): LedgerData {

@@ -18,11 +18,20 @@
  *   tcp server  --auto-tls --auto-tls-san=<public IP>
  *     https://docs.inlets.dev/tutorial/manual-tcp-server/
  *   http server --auto-tls --auto-tls-san=<public IP> --letsencrypt-domain=<d> (once per
- *     domain) --letsencrypt-email=<e> --letsencrypt-issuer=prod|staging
+ *     domain) --letsencrypt-issuer=prod|staging
  *     https://docs.inlets.dev/tutorial/manual-http-server/ (repeated --letsencrypt-domain,
  *     issuer "staging" or the default "prod") and inletsctl's MakeHTTPSUserdata above (the
  *     `--flag=value` form). The control port 8123 keeps auto-TLS in HTTPS mode too, because
  *     the client dials wss://<ip>:8123 (https://inlets.dev/blog/2021/02/11/secure-letsencrypt-tunnel.html).
+ *     No --letsencrypt-email: inlets removed it from the http server in February 2026
+ *     (inlets/inletsctl commit 845e34a "Remove letsencrypt-email flag", inlets/inlets.dev
+ *     commit bb1d443, docs.inlets.dev commit 1c80e3e). A server given an unknown flag exits,
+ *     and with Restart=always it would restart every 2 s forever, so only releases known to
+ *     take exactly these flags are installed (../../shared/inlets-versions.ts).
+ *   Public IPv4: from the cloud's metadata service when the manifest names one (DigitalOcean:
+ *     https://docs.digitalocean.com/reference/api/metadata/network-interfaces/), else from
+ *     checkip.amazonaws.com with `curl -4`: on a host with IPv6 a plain curl may go out over
+ *     IPv6 and get the IPv6 address back, which the IPv4 check below would then refuse.
  *   --token-file: "Prefer file or environment input and restrictive file permissions",
  *     https://github.com/inlets/agent-skills/blob/main/skills/use-inlets-pro/SKILL.md
  *
@@ -33,9 +42,10 @@
  */
 import type { TunnelSettings } from '../../shared/domain'
 import { invalidInput } from '../../shared/errors'
+import { checkInletsRelease } from '../../shared/inlets-versions'
 import { assertTunnelToken } from './token'
 
-export { DEFAULT_INLETS_VERSION } from '../../shared/domain'
+export { DEFAULT_INLETS_VERSION } from '../../shared/inlets-versions'
 
 /** inlets-pro's control port; the client connects to wss://<ip>:8123. */
 export const INLETS_CONTROL_PORT = 8123
@@ -59,8 +69,10 @@ const RELEASE_URL = 'https://github.com/inlets/inlets-pro/releases/download'
 const VERSION_PATTERN = /^\d{1,4}\.\d{1,4}\.\d{1,4}$/
 /** Same rule as the contract's domain schema: RFC 1123 names with a letter-only TLD. */
 const DOMAIN_PATTERN = /^(?=.{1,253}$)(?!-)([a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}$/
-/** A deliberately narrow e-mail shape; Let's Encrypt only needs it for expiry notices. */
-const EMAIL_PATTERN = /^[A-Za-z0-9._+-]{1,64}@([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/
+/** A plain http URL on an IPv4 address (metadata services live on link-local 169.254.169.254), with a simple path. */
+const METADATA_URL_PATTERN = /^http:\/\/[0-9.]{7,15}(\/[A-Za-z0-9._/-]*)?$/
+/** The outside lookup, as upstream uses it; answers with the caller's address as text. */
+const PUBLIC_IP_SERVICE = 'https://checkip.amazonaws.com'
 export const MAX_DOMAINS = 20
 
 /** Wraps a value in single quotes for bash. Values are validated first; this is the second belt. */
@@ -68,11 +80,16 @@ export function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`
 }
 
-/** Validates an inlets-pro release number such as 0.11.14. */
+/**
+ * Validates an inlets-pro release: a release number (the character set) that is a known
+ * release or a plausible newer one (the contract checks the same; this is the second belt).
+ */
 export function checkInletsVersion(version: unknown, field = 'tunnel.inletsVersion'): string {
   if (typeof version !== 'string' || !VERSION_PATTERN.test(version)) {
     throw invalidInput(field, 'The inlets-pro version must be a release number such as 0.11.14.')
   }
+  const release = checkInletsRelease(version, field)
+  if (release.status === 'refused') throw invalidInput(field, release.message)
   return version
 }
 
@@ -99,12 +116,12 @@ export function checkDomains(domains: unknown, field = 'tunnel.domains'): string
   return checked
 }
 
-function checkEmail(email: unknown, field = 'tunnel.letsEncryptEmail'): string {
-  const value = typeof email === 'string' ? email.trim() : ''
-  if (!EMAIL_PATTERN.test(value)) {
-    throw invalidInput(field, "Let's Encrypt needs an e-mail address of letters, digits and . _ + - only.")
+function checkMetadataUrl(url: unknown): string | undefined {
+  if (url === undefined) return undefined
+  if (typeof url !== 'string' || !METADATA_URL_PATTERN.test(url)) {
+    throw invalidInput('publicIpv4Url', 'The metadata URL must be a plain http URL on an IPv4 address.')
   }
-  return value
+  return url
 }
 
 /** The arguments after `inlets-pro`, one per line of the unit's ExecStart. */
@@ -118,7 +135,6 @@ function serverArguments(settings: TunnelSettings): string[] {
       return ['tcp server', ...common]
     case 'https': {
       const domains = checkDomains(settings.domains)
-      const email = checkEmail(settings.letsEncryptEmail)
       const issuer = settings.letsEncryptIssuer
       if (issuer !== 'prod' && issuer !== 'staging') {
         throw invalidInput('tunnel.letsEncryptIssuer', 'The Let\'s Encrypt issuer must be "prod" or "staging".')
@@ -129,7 +145,6 @@ function serverArguments(settings: TunnelSettings): string[] {
         'http server',
         ...common,
         ...domains.map((domain) => `"--letsencrypt-domain=${domain}"`),
-        `"--letsencrypt-email=${email}"`,
         `--letsencrypt-issuer=${issuer}`,
       ]
     }
@@ -138,13 +153,37 @@ function serverArguments(settings: TunnelSettings): string[] {
   }
 }
 
+export interface UserDataInput extends TunnelSettings {
+  token: string
+  /** The cloud's metadata URL for the VM's public IPv4 (CloudInfo.publicIpv4MetadataUrl). */
+  publicIpv4Url?: string
+}
+
+/**
+ * The lines that find the public IPv4: the metadata service first (no outside traffic, and it
+ * answers with the IPv4 only), then the outside service forced onto IPv4. Each attempt is
+ * allowed to fail (`|| true`); the address check after it decides.
+ */
+function publicIpLines(metadataUrl: string | undefined): string {
+  const outside = `curl -4 -fsS --retry 10 --retry-delay 3 --retry-connrefused --max-time 10 ${PUBLIC_IP_SERVICE}`
+  const viaMetadata = metadataUrl
+    ? `PUBLIC_IP="$(curl -fsS --retry 5 --retry-delay 2 --retry-connrefused --max-time 5 ${shellQuote(metadataUrl)} | tr -d '[:space:]' || true)"
+if [[ ! "$PUBLIC_IP" =~ $IPV4_PATTERN ]]; then
+  PUBLIC_IP="$(${outside} | tr -d '[:space:]' || true)"
+fi`
+    : `PUBLIC_IP="$(${outside} | tr -d '[:space:]' || true)"`
+  return `IPV4_PATTERN='^[0-9]{1,3}([.][0-9]{1,3}){3}$'
+${viaMetadata}`
+}
+
 /**
  * Builds the bash script a cloud runs once, as root, on first boot. Throws an invalid-input
  * AppError naming the field when a value falls outside its safe character set.
  */
-export function buildUserData(settings: TunnelSettings & { token: string }): string {
+export function buildUserData(settings: UserDataInput): string {
   const version = checkInletsVersion(settings.inletsVersion)
   assertTunnelToken(settings.token, 'token')
+  const metadataUrl = checkMetadataUrl(settings.publicIpv4Url)
   const [subcommand, ...flags] = serverArguments(settings)
   const description = settings.mode === 'tcp' ? 'TCP' : 'HTTPS'
   const execStart = [`ExecStart=/usr/local/bin/inlets-pro ${subcommand}`, ...flags].join(' \\\n  ')
@@ -164,10 +203,11 @@ install -d -m 0700 /var/lib/inlets-pro
 printf '%s' ${shellQuote(settings.token)} > ${TOKEN_FILE}
 chmod 0600 ${TOKEN_FILE}
 
-# 2. The public IPv4, found at boot (upstream uses the same service). The auto-TLS certificate
-#    of the control port must name the address the client dials.
-PUBLIC_IP="$(curl -fsS --retry 10 --retry-delay 3 --retry-connrefused --max-time 10 https://checkip.amazonaws.com | tr -d '[:space:]')"
-if [[ ! "$PUBLIC_IP" =~ ^[0-9]{1,3}(\\.[0-9]{1,3}){3}$ ]]; then
+# 2. The public IPv4, found at boot${metadataUrl ? " from the cloud's metadata service, else" : ''} from an outside
+#    service over IPv4 (upstream uses the same one). The auto-TLS certificate of the control
+#    port must name the address the client dials.
+${publicIpLines(metadataUrl)}
+if [[ ! "$PUBLIC_IP" =~ $IPV4_PATTERN ]]; then
   echo "exitdesk: could not find this server's public IPv4 address" >&2
   exit 1
 fi

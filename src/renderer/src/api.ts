@@ -35,6 +35,7 @@ export const queryKeys = {
   catalog: (accountId: string) => ['catalog', accountId] as const,
   accounts: ['accounts'] as const,
   hosts: ['hosts'] as const,
+  settings: ['settings'] as const,
 }
 
 /** Retry a failed query only when main says trying again may help, and not forever. */
@@ -67,6 +68,11 @@ export function useCatalog(accountId: string | undefined) {
     enabled: accountId !== undefined,
     staleTime: 5 * 60_000,
   })
+}
+
+/** The remembered choices (nothing secret); refetched after each copy changes them. */
+export function useSettings() {
+  return useQuery({ queryKey: queryKeys.settings, queryFn: () => call('settings:get', {}), staleTime: 0 })
 }
 
 export function useAccounts() {

@@ -23,9 +23,16 @@ import { RestClient, type RestResponse } from '../http'
 
 export interface DoAccount {
   email: string
+  /** The current USER's uuid: the same person across every team (resources/account/models/account.yml). */
   uuid: string
   status?: string
-  team?: { uuid?: string; name?: string }
+  /** Present "when authorized in a team context": the team the token acts in. */
+  team?: DoTeam | null
+}
+
+export interface DoTeam {
+  uuid: string
+  name?: string
 }
 
 export interface DoRegion {
@@ -154,7 +161,10 @@ export class DigitalOceanClient {
 
   async getAccount(signal: AbortSignal): Promise<DoAccount> {
     const response = await this.send('GET', '/v2/account', { signal })
-    return member(response.body, 'account', ACCOUNT_SHAPE)
+    const account = member<DoAccount>(response.body, 'account', ACCOUNT_SHAPE)
+    // The team decides which account this is, so a team object without a uuid is not guessed around.
+    if (account.team !== undefined && account.team !== null) shaped(account.team, 'account.team', TEAM_SHAPE)
+    return account
   }
 
   listRegions(signal: AbortSignal): Promise<DoRegion[]> {
@@ -286,7 +296,8 @@ type FieldKind = 'string' | 'number' | 'boolean' | 'array' | 'object' | 'id'
 /** The fields the adapter reads, each required unless its kind ends with "?" (then absent or null is fine). */
 type Shape = Record<string, FieldKind | `${FieldKind}?`>
 
-const ACCOUNT_SHAPE: Shape = { email: 'string', uuid: 'string' }
+const ACCOUNT_SHAPE: Shape = { email: 'string', uuid: 'string', team: 'object?' }
+const TEAM_SHAPE: Shape = { uuid: 'string', name: 'string?' }
 const REGION_SHAPE: Shape = { slug: 'string', name: 'string', available: 'boolean' }
 const SIZE_SHAPE: Shape = { slug: 'string', memory: 'number', vcpus: 'number', disk: 'number', price_monthly: 'number', regions: 'array', available: 'boolean' }
 const DROPLET_SHAPE: Shape = { id: 'id', name: 'string', status: 'string', region: 'object?', networks: 'object?', tags: 'array?' }

@@ -17,8 +17,8 @@
  * (the inlets control port), 80 and 443.
  */
 import type { Catalog, HostLocator, Plan } from '../../../shared/domain'
-import type { CloudContext, Observation, ProvisionSpec, Provisioner, StepResult } from '../types'
-import { DigitalOceanClient, type DoDroplet, type DoFirewallCreate, type DoSize } from './client'
+import type { AccountIdentity, CloudContext, Observation, ProvisionSpec, Provisioner, StepResult } from '../types'
+import { DigitalOceanClient, type DoAccount, type DoDroplet, type DoFirewallCreate, type DoSize } from './client'
 import { DIGITALOCEAN_MANIFEST } from './manifest'
 import { dropletState } from './state'
 
@@ -51,8 +51,7 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
     manifest: DIGITALOCEAN_MANIFEST,
 
     async verify(ctx, signal) {
-      const account = await clientFor(ctx).getAccount(signal)
-      return { accountName: account.email || account.uuid }
+      return accountIdentity(await clientFor(ctx).getAccount(signal))
     },
 
     async catalog(ctx, signal): Promise<Catalog> {
@@ -141,6 +140,20 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
       return droplets.map(observe)
     },
   }
+}
+
+/**
+ * Which DigitalOcean account a token acts in. `uuid` is the USER (the same person in every
+ * team), so the team's uuid is the identity; the `team` object is there "when authorized in a
+ * team context" (resources/account/models/account.yml). Without one the token acts for the
+ * user alone, and the user's uuid is all there is: it is prefixed so it can never equal a
+ * team uuid.
+ */
+export function accountIdentity(account: DoAccount): AccountIdentity {
+  const team = account.team ?? undefined
+  if (!team) return { identity: `user:${account.uuid}`, accountName: account.email || account.uuid }
+  const teamName = team.name?.trim() || `team ${team.uuid.slice(0, 8)}`
+  return { identity: `team:${team.uuid}`, accountName: account.email ? `${teamName} (${account.email})` : teamName }
 }
 
 export function observe(droplet: DoDroplet): Observation {

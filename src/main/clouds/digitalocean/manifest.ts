@@ -71,6 +71,10 @@ export const DIGITALOCEAN_MANIFEST: CloudManifest = {
     label: 'Ubuntu 24.04 LTS',
     link: 'https://docs.digitalocean.com/release-notes/droplets/',
   },
+  // The droplet's own public IPv4, from its metadata service (link-local, answers only the
+  // droplet itself): https://docs.digitalocean.com/reference/api/metadata/ ("Network
+  // Interfaces": GET /metadata/v1/interfaces/public/0/ipv4/address, plain text).
+  publicIpv4MetadataUrl: 'http://169.254.169.254/metadata/v1/interfaces/public/0/ipv4/address',
   regions: REGIONS,
   plans: PLANS,
   nameRule: {
@@ -81,4 +85,12 @@ export const DIGITALOCEAN_MANIFEST: CloudManifest = {
     description: 'letters, digits, dots and dashes, ending with a letter or digit, at most 255 characters',
   },
   capabilities: { httpsFirewall: true, ipv6: true, listScope: 'account' },
+  identity: {
+    label: 'team',
+    // A token acts in one team, and one person (one e-mail, one user uuid) may belong to
+    // several teams; only the team's uuid tells two such accounts apart.
+    description: 'the team uuid that GET /v2/account reports for the token',
+    source: 'https://github.com/digitalocean/openapi/blob/main/specification/resources/account/models/account.yml',
+  },
+  links: { console: 'https://cloud.digitalocean.com/', docs: 'https://docs.digitalocean.com/' },
 }

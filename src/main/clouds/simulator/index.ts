@@ -3,8 +3,10 @@
  * cloud and follows the same multi-step rules (HTTPS hosts get a simulated firewall that is
  * removed after the instance is gone), so a new user sees the whole product with no account.
  * Instances boot for a few seconds, then get an address from 203.0.113.0/24 (TEST-NET-3,
- * RFC 5737: reserved for documentation, never routed). State is kept in a small JSON file so
- * simulated hosts survive a restart like real ones.
+ * RFC 5737: reserved for documentation, never routed); their tunnel "answers" a few seconds
+ * after that (`simulateReadiness`), so nothing ever probes those addresses or looks up the
+ * example domains. State is kept in a small JSON file so simulated hosts survive a restart
+ * like real ones.
  */
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
@@ -12,7 +14,7 @@ import writeFileAtomic from 'write-file-atomic'
 import type { Catalog, HostLocator, HostState } from '../../../shared/domain'
 import { AppError } from '../../../shared/errors'
 import type { Clock } from '../../clock'
-import type { CloudContext, Observation, ProvisionSpec, Provisioner, StepResult } from '../types'
+import type { CloudContext, Observation, ProvisionSpec, Provisioner, ReadinessTunnel, SimulatedReadiness, StepResult } from '../types'
 import { simulatorManifest } from './manifest'
 
 interface SimInstance {
@@ -38,10 +40,14 @@ export interface SimulatorOptions {
   stateDir?: string
   bootMs?: number
   teardownMs?: number
+  /** How long after booting the simulated tunnel server takes to answer. */
+  tunnelStartMs?: number
 }
 
 export const SIM_BOOT_MS = 4_000
 export const SIM_TEARDOWN_MS = 2_000
+/** A real VM runs cloud-init for a while before inlets listens; the simulation shows that gap too. */
+export const SIM_TUNNEL_START_MS = 3_000
 
 /** Raw statuses of the simulated cloud, mapped like any provider's. */
 const SIM_STATES: Record<string, HostState> = { booting: 'provisioning', running: 'active', terminating: 'deleting' }
@@ -49,11 +55,13 @@ const SIM_STATES: Record<string, HostState> = { booting: 'provisioning', running
 export interface SimulatorProvisioner extends Provisioner {
   /** What the simulated cloud still holds: after a teardown, nothing may be left. */
   holdings(): Promise<{ instances: number; firewalls: number }>
+  simulateReadiness(locator: HostLocator, tunnel: ReadinessTunnel): Promise<SimulatedReadiness>
 }
 
 export function createSimulatorProvisioner(options: SimulatorOptions): SimulatorProvisioner {
   const bootMs = options.bootMs ?? SIM_BOOT_MS
   const teardownMs = options.teardownMs ?? SIM_TEARDOWN_MS
+  const tunnelStartMs = options.tunnelStartMs ?? SIM_TUNNEL_START_MS
   const file = options.stateDir ? join(options.stateDir, 'simulated-cloud.json') : undefined
   let state: SimState | undefined
 
@@ -106,7 +114,7 @@ export function createSimulatorProvisioner(options: SimulatorOptions): Simulator
     },
 
     async verify() {
-      return { accountName: 'simulated' }
+      return { identity: 'simulated', accountName: 'simulated' }
     },
 
     async catalog(): Promise<Catalog> {
@@ -170,6 +178,25 @@ export function createSimulatorProvisioner(options: SimulatorOptions): Simulator
       const sim = await load()
       sweep(sim)
       return sim.instances.filter((i) => i.tags.includes(tag)).map(observe)
+    },
+
+    // Made up from the instance's age: its 203.0.113.x address and example domains are never contacted.
+    async simulateReadiness(locator, tunnel) {
+      const sim = await load()
+      sweep(sim)
+      const instance = sim.instances.find((i) => i.id === locator.instanceId)
+      if (!instance || instance.deleteRequestedAtMs !== undefined) return { status: 'unknown', control: 'unchecked', summary: 'the simulated instance is not running', simulated: true }
+      const up = options.clock.now() - instance.createdAtMs >= bootMs + tunnelStartMs
+      const https = tunnel.mode === 'https'
+      const domains = tunnel.domains.map((name) => ({ name, resolvesTo: [], pointsHere: false, error: 'was not looked up (simulated cloud)' }))
+      const dnsNote = https && domains.length > 0 ? ` · DNS not checked for ${tunnel.domains.join(', ')}` : ''
+      return {
+        status: up ? 'ready' : 'not-ready',
+        control: up ? 'answering' : 'not-answering',
+        ...(https ? { ports: { http: up, https: up }, domains } : {}),
+        summary: up ? `tunnel ready (simulated)${dnsNote}` : 'tunnel server not answering yet (simulated)',
+        simulated: true,
+      }
     },
   }
 }

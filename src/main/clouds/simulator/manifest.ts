@@ -25,4 +25,5 @@ export const simulatorManifest: CloudManifest = {
   ],
   nameRule: DNS_LABEL_RULE,
   capabilities: { httpsFirewall: true, ipv6: false, listScope: 'account' },
+  identity: { label: 'simulator', description: 'there is one simulated cloud per data folder', source: 'src/main/clouds/simulator/index.ts' },
 }

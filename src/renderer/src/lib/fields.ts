@@ -13,12 +13,17 @@ const LABELS: Record<string, string> = {
   'tunnel.mode': 'Tunnel mode',
   'tunnel.inletsVersion': 'inlets-pro version',
   'tunnel.domains': 'Domains',
-  'tunnel.letsEncryptEmail': "Let's Encrypt e-mail",
   'tunnel.letsEncryptIssuer': "Let's Encrypt issuer",
   cloud: 'Cloud',
   label: 'Label',
   endpoint: 'API endpoint',
   credentials: 'Credentials',
+  // The client command dialog.
+  upstream: 'Upstream',
+  ports: 'Ports',
+  clientVersion: 'Client inlets-pro version',
+  licenseFile: 'Licence file',
+  tokenMode: 'Token',
 }
 
 /** The on-screen name of a field path; `credentialLabels` maps credential keys to their labels. */

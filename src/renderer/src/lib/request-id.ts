@@ -29,7 +29,6 @@ export function requestFingerprint(request: CreateRequest): string {
     tunnel.mode,
     tunnel.inletsVersion,
     tunnel.domains ?? [],
-    tunnel.letsEncryptEmail ?? null,
     tunnel.letsEncryptIssuer ?? null,
   ])
 }

@@ -1,10 +1,11 @@
 import { useId, useState, type FormEvent } from 'react'
 import type { CloudInfo } from '../../../../shared/domain'
-import { useAddAccount } from '../../api'
+import { useAddAccount, useAppStatus } from '../../api'
 import { FieldError } from '../../components/FieldError'
 import { credentialLabels } from '../../lib/accounts'
 import { errorInfo, errorSentence } from '../../lib/api-error'
 import { matchField } from '../../lib/fields'
+import { credentialDestination } from '../../lib/secret-store'
 
 interface Props {
   /** The clouds an account can be added for (the simulated one needs none). */
@@ -26,6 +27,7 @@ export function AddAccountForm({ clouds }: Props) {
   const [advancedOpen, setAdvancedOpen] = useState(false)
   const [saved, setSaved] = useState<string | undefined>(undefined)
   const add = useAddAccount()
+  const status = useAppStatus()
 
   const cloud = clouds.find((candidate) => candidate.id === cloudChoice) ?? clouds[0]
 
@@ -217,7 +219,9 @@ export function AddAccountForm({ clouds }: Props) {
             {saved}
           </p>
         ) : null}
-        <p className="hint">The credential is checked with one read-only call, then kept in your system keychain. It never comes back to this window.</p>
+        <p className="hint" data-testid="account-credential-destination">
+          The credential is checked with one read-only call, then {credentialDestination(status.data)}. It never comes back to this window.
+        </p>
       </form>
     </div>
   )

@@ -23,7 +23,6 @@ const FORM_FIELDS = [
   'plan',
   'tunnel.mode',
   'tunnel.domains',
-  'tunnel.letsEncryptEmail',
   'tunnel.letsEncryptIssuer',
   'tunnel.inletsVersion',
 ] as const
@@ -42,7 +41,6 @@ export function CreateForm({ accounts, clouds }: Props) {
   const [tunnel, setTunnel] = useState<TunnelDraft>({
     mode: 'tcp',
     domainsText: '',
-    email: '',
     issuer: DEFAULT_LETSENCRYPT_ISSUER,
     version: DEFAULT_INLETS_VERSION,
   })
@@ -118,7 +116,6 @@ export function CreateForm({ accounts, clouds }: Props) {
       return
     }
     setClientError(undefined)
-    const email = tunnel.email.trim()
     const request: CreateRequest = {
       accountId: account.id,
       name,
@@ -128,7 +125,6 @@ export function CreateForm({ accounts, clouds }: Props) {
         mode: tunnel.mode,
         inletsVersion: tunnel.version.trim(),
         domains: tunnel.mode === 'https' ? parseDomains(tunnel.domainsText) : [],
-        letsEncryptEmail: tunnel.mode === 'https' && email ? email : undefined,
         letsEncryptIssuer: tunnel.issuer,
       },
     }

@@ -1,15 +1,16 @@
 import type { LetsEncryptIssuer, TunnelMode } from '../../../../shared/domain'
+import { KNOWN_INLETS_RELEASES } from '../../../../shared/inlets-versions'
 import { FieldError } from '../../components/FieldError'
+import { versionHint } from '../../lib/inlets-version'
 
 export interface TunnelDraft {
   mode: TunnelMode
   domainsText: string
-  email: string
   issuer: LetsEncryptIssuer
   version: string
 }
 
-export type TunnelField = 'tunnel.mode' | 'tunnel.domains' | 'tunnel.letsEncryptEmail' | 'tunnel.letsEncryptIssuer' | 'tunnel.inletsVersion'
+export type TunnelField = 'tunnel.mode' | 'tunnel.domains' | 'tunnel.letsEncryptIssuer' | 'tunnel.inletsVersion'
 
 interface Props {
   idPrefix: string
@@ -21,8 +22,13 @@ interface Props {
   httpsFirewall: boolean
 }
 
-/** Tunnel mode and, for HTTPS, the domains and Let's Encrypt settings; the inlets-pro release. */
+/**
+ * Tunnel mode and, for HTTPS, the domains and Let's Encrypt issuer; the inlets-pro release,
+ * judged as it is typed (known, newer with a warning, or refused). No e-mail: inlets-pro's
+ * http server no longer takes --letsencrypt-email (see src/shared/inlets-versions.ts).
+ */
 export function TunnelFields({ idPrefix, draft, onChange, errors, httpsFirewall }: Props) {
+  const hint = versionHint(draft.version)
   const set = (patch: Partial<TunnelDraft>) => onChange({ ...draft, ...patch })
   const id = (name: string) => `${idPrefix}-${name}`
   const describedBy = (name: string, field: TunnelField, hint = true) =>
@@ -88,21 +94,6 @@ export function TunnelFields({ idPrefix, draft, onChange, errors, httpsFirewall 
           </div>
           <div className="field-pair">
             <div className="field">
-              <label htmlFor={id('email')}>Let&apos;s Encrypt e-mail</label>
-              <input
-                id={id('email')}
-                type="email"
-                data-testid="create-email"
-                value={draft.email}
-                placeholder="you@example.com"
-                autoComplete="email"
-                aria-invalid={errors['tunnel.letsEncryptEmail'] ? true : undefined}
-                aria-describedby={describedBy('email', 'tunnel.letsEncryptEmail', false)}
-                onChange={(event) => set({ email: event.target.value })}
-              />
-              <FieldError id={id('email-error')} message={errors['tunnel.letsEncryptEmail']} />
-            </div>
-            <div className="field">
               <label htmlFor={id('issuer')}>Certificate issuer</label>
               <select
                 id={id('issuer')}
@@ -125,6 +116,7 @@ export function TunnelFields({ idPrefix, draft, onChange, errors, httpsFirewall 
         <input
           id={id('version')}
           data-testid="create-version"
+          list={id('versions')}
           value={draft.version}
           inputMode="decimal"
           autoComplete="off"
@@ -134,9 +126,22 @@ export function TunnelFields({ idPrefix, draft, onChange, errors, httpsFirewall 
           aria-describedby={describedBy('version', 'tunnel.inletsVersion')}
           onChange={(event) => set({ version: event.target.value })}
         />
+        <datalist id={id('versions')}>
+          {KNOWN_INLETS_RELEASES.map((release) => (
+            <option key={release.version} value={release.version}>
+              {release.note}
+            </option>
+          ))}
+        </datalist>
         <FieldError id={id('version-error')} message={errors['tunnel.inletsVersion']} />
-        <p className="hint" id={id('version-hint')}>
-          The inlets-pro release installed on the host.
+        <p
+          className={hint.tone === 'ok' ? 'hint' : 'hint warn-text'}
+          id={id('version-hint')}
+          data-testid="create-version-hint"
+          data-tone={hint.tone}
+          role={hint.tone === 'ok' ? undefined : 'status'}
+        >
+          {hint.text}
         </p>
       </div>
     </>

@@ -5,8 +5,10 @@ import { SimulatedTag } from '../../components/SimulatedTag'
 import { StateBadge } from '../../components/StateBadge'
 import { formatAge, formatMoney, formatRetry } from '../../lib/format'
 import { canCopy, canDelete } from '../../lib/hosts'
+import { ClientCommandDialog } from './ClientCommandDialog'
 import { CopyFallback } from './CopyFallback'
 import { DeleteHostDialog } from './DeleteHostDialog'
+import { TunnelState } from './TunnelState'
 import { useCopyFromMain } from './useCopyFromMain'
 
 export const HOST_COLUMNS = 9
@@ -19,15 +21,16 @@ interface Props {
 }
 
 export function HostRow({ host, cloud, account, now }: Props) {
-  const { state: copy, copy: startCopy, dismiss } = useCopyFromMain(host.id)
+  const { state: copy, notes: copyNotes, copyCommand, copyToken, dismiss, dismissNotes } = useCopyFromMain(host.id)
   const [confirming, setConfirming] = useState(false)
+  const [choosingCommand, setChoosingCommand] = useState(false)
   const copyable = canCopy(host)
   const copyTitle = copyable ? undefined : 'Available once the host is active and has an IP address'
   const region = cloud?.regions.find((candidate) => candidate.id === host.region)
   const plan = cloud?.plans.find((candidate) => candidate.id === host.plan)
   const cloudLabel = cloud?.label ?? host.cloud
   const retryText = host.retryAt ? formatRetry(host.retryAt, now) : undefined
-  const hasDetail = Boolean(host.lastError) || Boolean(retryText) || copy.status === 'shown' || copy.status === 'failed'
+  const hasDetail = Boolean(host.lastError) || Boolean(retryText) || copy.status === 'shown' || copy.status === 'failed' || copyNotes.length > 0
 
   return (
     <>
@@ -51,13 +54,14 @@ export function HostRow({ host, cloud, account, now }: Props) {
           </div>
         </td>
         <td>
-          <StateBadge state={host.state} rawStatus={host.rawStatus} />
+          <StateBadge state={host.state} rawStatus={host.rawStatus} readiness={host.readiness} />
           {host.busy ? (
             <span className="busy" role="status">
               <span className="spinner" aria-hidden="true" /> working…
             </span>
           ) : null}
           {host.rawStatus ? <div className="small muted">{host.rawStatus}</div> : null}
+          <TunnelState host={host} />
         </td>
         <td className="nowrap">
           <span className="mono" data-testid="host-ip">
@@ -85,9 +89,10 @@ export function HostRow({ host, cloud, account, now }: Props) {
               disabled={!copyable}
               title={copyTitle}
               aria-busy={copy.status === 'working' && copy.what === 'command'}
-              onClick={() => void startCopy('command')}
+              aria-haspopup="dialog"
+              onClick={() => setChoosingCommand(true)}
             >
-              Copy client command
+              Copy client command…
             </button>
             <button
               type="button"
@@ -96,7 +101,7 @@ export function HostRow({ host, cloud, account, now }: Props) {
               disabled={!copyable}
               title={copyTitle}
               aria-busy={copy.status === 'working' && copy.what === 'token'}
-              onClick={() => void startCopy('token')}
+              onClick={() => void copyToken()}
             >
               Copy token
             </button>
@@ -116,6 +121,7 @@ export function HostRow({ host, cloud, account, now }: Props) {
             </span>
           ) : null}
           {confirming ? <DeleteHostDialog host={host} cloudLabel={cloudLabel} onClose={() => setConfirming(false)} /> : null}
+          {choosingCommand ? <ClientCommandDialog host={host} onCopy={copyCommand} onClose={() => setChoosingCommand(false)} /> : null}
         </td>
       </tr>
       {hasDetail ? (
@@ -135,6 +141,18 @@ export function HostRow({ host, cloud, account, now }: Props) {
               <ErrorMessage error={copy.error} lead={`The ${copy.what === 'command' ? 'client command' : 'token'} could not be fetched.`} />
             ) : null}
             {copy.status === 'shown' ? <CopyFallback what={copy.what} text={copy.text} onClose={dismiss} /> : null}
+            {copyNotes.length > 0 ? (
+              <div className="copy-notes" role="status" data-testid="copy-notes">
+                <ul>
+                  {copyNotes.map((note) => (
+                    <li key={note}>{note}</li>
+                  ))}
+                </ul>
+                <button type="button" className="button button-small" onClick={dismissNotes}>
+                  Hide
+                </button>
+              </div>
+            ) : null}
           </td>
         </tr>
       ) : null}
