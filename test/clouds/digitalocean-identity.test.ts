@@ -111,7 +111,7 @@ describe('DigitalOcean account identity', () => {
     const ctx = { accountId: 'a', credentials: { token: teamA.token }, endpoint: api.url }
     await expect(p.verify(ctx, signal)).resolves.toEqual({ identity: `team:${TEAM_A.uuid}`, accountName: 'Team A (sammy@example.com)' })
     teamA.setFailure({ path: '/v2/account', status: 200, body: { account: { ...PERSON, team: { name: 'No uuid' } } }, times: 1 })
-    await expect(p.verify(ctx, signal)).rejects.toMatchObject({ info: { code: 'provider-unavailable', providerMessage: 'account.team.uuid is missing' } })
+    await expect(p.verify(ctx, signal)).rejects.toMatchObject({ info: { code: 'provider-unavailable', detail: 'account.team.uuid is missing' } })
   })
 
   it('two teams of one person (same e-mail) are two accounts; the same team twice is still refused', async () => {

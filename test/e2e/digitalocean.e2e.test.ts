@@ -1,19 +1,26 @@
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeDigitalOcean, type FakeDigitalOcean } from '../fakes/digitalocean'
+import { tlsListener, type Listener } from '../support/listeners'
 import { browserTestsBlocked, clipboardText, launchBrowser, openApp, screenshot, startWebApp, type RunningApp } from './support'
 
 const blocked = browserTestsBlocked()
 if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI: ${blocked}`)
 if (blocked) console.warn(`[e2e] Skipping the DigitalOcean browser test: ${blocked}`)
 
+const DROPLET_IP = '127.0.0.123'
+
 describe.skipIf(Boolean(blocked))('web shell end to end: a DigitalOcean account pointed at the fake API', () => {
   let app: RunningApp
   let browser: Browser
   let fake: FakeDigitalOcean
+  let controlPort: Listener
 
   beforeAll(async () => {
-    fake = await startFakeDigitalOcean({ activateAfterMs: 3_000, deleteAfterMs: 2_000 })
+    // The droplet's address is on loopback (Linux routes all of 127/8 there), where a TLS server
+    // stands in for the inlets control port: the app's real tunnel probe answers from it.
+    controlPort = await tlsListener(DROPLET_IP, 8123)
+    fake = await startFakeDigitalOcean({ activateAfterMs: 3_000, deleteAfterMs: 2_000, ipv4For: () => DROPLET_IP })
     app = await startWebApp()
     browser = await launchBrowser()
   })
@@ -21,6 +28,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: a DigitalOcean account 
     await browser?.close()
     await app?.stop()
     await fake?.close()
+    await controlPort?.close()
   })
 
   it('adds the account, creates an HTTPS host, watches it go active, copies the command, deletes it and leaves nothing', async () => {
@@ -75,8 +83,18 @@ describe.skipIf(Boolean(blocked))('web shell end to end: a DigitalOcean account 
 
     await expect.poll(() => row.getAttribute('data-state'), { timeout: 30_000 }).toBe('active')
     const ip = (await row.getByTestId('host-ip').innerText()).trim().split(/\s/)[0]!
-    expect(ip).toMatch(/^198\.51\.100\.\d+$/)
+    expect(ip).toBe(DROPLET_IP)
     expect(await row.getByTestId('host-cost').innerText()).toContain('4.00')
+    // VM and tunnel are two signals: the VM runs and the control port answers TLS, but the
+    // domain cannot point here (example.com is reserved, so it is never even looked up) and
+    // nothing serves 80/443, so the badge is not green.
+    const tunnel = row.getByTestId('host-tunnel-state')
+    await expect.poll(() => tunnel.innerText(), { timeout: 20_000 }).toMatch(/tunnel server answering/)
+    expect(await tunnel.innerText()).toMatch(/tunnel\.example\.com/)
+    expect(await tunnel.getAttribute('data-tunnel')).toBe('not-ready')
+    expect(await row.getByTestId('host-state').innerText()).toMatch(/VM running/)
+    expect(await row.getByTestId('host-state').getAttribute('class')).not.toMatch(/badge-active(\s|$)/)
+    expect(controlPort.connections()).toBeGreaterThan(0)
     await screenshot(page, '07-digitalocean-active')
 
     await row.getByTestId('host-copy-command').click()

@@ -20,12 +20,12 @@ export interface Listener {
   close(): Promise<void>
 }
 
-async function listen(server: Server, address: string): Promise<Listener> {
+async function listen(server: Server, address: string, port = 0): Promise<Listener> {
   let connections = 0
   server.on('connection', () => void (connections += 1))
   await new Promise<void>((done, reject) => {
     server.once('error', reject)
-    server.listen(0, address, () => done())
+    server.listen(port, address, () => done())
   })
   const sockets = new Set<Socket>()
   server.on('connection', (socket) => {
@@ -44,12 +44,12 @@ async function listen(server: Server, address: string): Promise<Listener> {
   }
 }
 
-/** A TLS server with the self-signed test certificate (test/fixtures/tls). */
-export function tlsListener(address = '127.0.0.1'): Promise<Listener> {
+/** A TLS server with the self-signed test certificate (test/fixtures/tls); `port` 0 picks a free one. */
+export function tlsListener(address = '127.0.0.1', port = 0): Promise<Listener> {
   const server = createTlsServer({ cert: readFileSync(join(FIXTURES, 'cert.pem')), key: readFileSync(join(FIXTURES, 'key.pem')) }, (socket) => socket.end())
   // A client that closes right after the handshake makes the server see a reset: not a failure here.
   server.on('tlsClientError', () => undefined)
-  return listen(server, address)
+  return listen(server, address, port)
 }
 
 /** Accepts TCP connections and keeps them open without a word (ports 80/443 stand-in, or a silent server). */

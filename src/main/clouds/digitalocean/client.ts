@@ -289,7 +289,8 @@ export const UNEXPECTED_ANSWER = 'DigitalOcean answered with something Exitdesk 
  * `what` names the missing piece only; the body itself is never copied into the error.
  */
 function unexpectedAnswer(what: string): AppError {
-  return new AppError({ code: 'provider-unavailable', message: UNEXPECTED_ANSWER, providerMessage: what, retryable: true })
+  // `what` is Exitdesk's diagnosis, not DigitalOcean's words: it goes in `detail`.
+  return new AppError({ code: 'provider-unavailable', message: UNEXPECTED_ANSWER, detail: what, retryable: true })
 }
 
 type FieldKind = 'string' | 'number' | 'boolean' | 'array' | 'object' | 'id'
