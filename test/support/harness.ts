@@ -78,7 +78,7 @@ export function instrument(inner: Provisioner) {
   }
 }
 
-export async function makeHostService(options: { dataDir?: string; clock?: FakeClock; secrets?: SecretStore; readiness?: HostServiceDeps['readiness'] } = {}) {
+export async function makeHostService(options: { dataDir?: string; clock?: FakeClock; secrets?: SecretStore; readiness?: HostServiceDeps['readiness']; timers?: HostServiceDeps['timers'] } = {}) {
   const clock = options.clock ?? new FakeClock()
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'exitdesk-test-')))
   const simulator = createSimulatorProvisioner({ clock, stateDir: dataDir })
@@ -90,7 +90,7 @@ export async function makeHostService(options: { dataDir?: string; clock?: FakeC
   const accounts = new AccountService({ ledger, secrets, registry, clock, onChange: () => undefined })
   const catalogs = new CatalogService({ accounts, clock })
   const noTimers = { setTimeout: () => 0, clearTimeout: () => undefined }
-  const hosts = new HostService({ ledger, accounts, catalogs, secrets, clock, events, timers: noTimers, readiness: options.readiness })
+  const hosts = new HostService({ ledger, accounts, catalogs, secrets, clock, events, timers: options.timers ?? noTimers, readiness: options.readiness })
   let changes = 0
   events.on('hosts:changed', () => void (changes += 1))
   return { hosts, ledger, clock, cloud, simulator, dataDir, secrets, accounts, changes: () => changes }

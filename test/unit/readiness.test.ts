@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { SIM_BOOT_MS, SIM_TUNNEL_START_MS } from '../../src/main/clouds/simulator'
+import { READINESS_TICK_MS } from '../../src/main/hosts/host-service'
 import { mayContact, mayResolve } from '../../src/main/hosts/readiness/guard'
 import { probeDeps, probeTunnel, type ProbeDeps, type Prober, type ProbeTarget } from '../../src/main/hosts/readiness/probe'
 import { READINESS_LIMITS, ReadinessMonitor, type ReadinessCandidate } from '../../src/main/hosts/readiness/scheduler'
@@ -284,6 +285,38 @@ describe('readiness through the host service (simulated cloud)', () => {
     await vi.waitFor(() => expect(hosts.snapshot().hosts[0]?.readiness).toMatchObject({ status: 'ready', simulated: true, summary: 'tunnel ready (simulated) · DNS not checked for tunnel.example.com' }))
     expect(connector.calls).toEqual([])
     expect(resolve4.asked).toEqual([])
+  })
+
+  it('tunnels are checked on their own clock: a tunnel comes up while nothing refreshes the cloud (a hidden window)', async () => {
+    const pending = new Map<number, { callback: () => void; ms: number }>()
+    let nextHandle = 1
+    const timers = {
+      setTimeout: (callback: () => void, ms: number) => {
+        pending.set(nextHandle, { callback, ms })
+        return nextHandle++
+      },
+      clearTimeout: (handle: unknown) => void pending.delete(handle as number),
+    }
+    const fireReadinessTick = () => {
+      const [handle, timer] = [...pending].find(([, t]) => t.ms === READINESS_TICK_MS) ?? []
+      expect(timer).toBeDefined()
+      pending.delete(handle!)
+      timer!.callback()
+    }
+    const { hosts, clock, cloud } = await makeHostService({ timers })
+    await hosts.create({ requestId: randomUUID(), accountId: 'simulated', name: 'exit-ready-3', region: 'sim-local-1', plan: 'sim-nano', tunnel: { ...https, mode: 'tcp', domains: [] } })
+    clock.advance(SIM_BOOT_MS)
+    await hosts.refresh()
+    await vi.waitFor(() => expect(hosts.snapshot().hosts[0]?.readiness?.status).toBe('not-ready'))
+    hosts.start()
+    const listsBefore = cloud.calls.listByTag
+    clock.advance(Math.max(SIM_TUNNEL_START_MS, READINESS_LIMITS.notReadyIntervalMs))
+    fireReadinessTick()
+    await vi.waitFor(() => expect(hosts.snapshot().hosts[0]?.readiness?.status).toBe('ready'))
+    expect(cloud.calls.listByTag).toBe(listsBefore) // the cloud was not asked
+    fireReadinessTick() // and the tick keeps coming
+    hosts.stop()
+    expect([...pending.values()].some((t) => t.ms === READINESS_TICK_MS)).toBe(false)
   })
 
   it('a readiness change is pushed as a hosts:changed event', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Host, TunnelReadiness } from '../../src/shared/domain'
-import { FAST_POLL_MS, SETTLED_POLL_MS, TUNNEL_POLL_MS, pollIntervalFor } from '../../src/renderer/src/lib/poll'
-import { stateBadgeClass, tunnelLine, tunnelPending, vmStateLabel } from '../../src/renderer/src/lib/tunnel'
+import { FAST_POLL_MS, SETTLED_POLL_MS, pollIntervalFor } from '../../src/renderer/src/lib/poll'
+import { stateBadgeClass, tunnelLine, vmStateLabel } from '../../src/renderer/src/lib/tunnel'
 
 const notReady: TunnelReadiness = { status: 'not-ready', control: 'not-answering', summary: 'tunnel server not answering yet · www.exitdesk-owner.dev points at 192.0.2.4, not this host' }
 const ready: TunnelReadiness = { status: 'ready', control: 'answering', summary: 'tunnel ready', checkedAt: '2026-12-01T10:00:00.000Z' }
@@ -36,16 +36,16 @@ describe('host table: VM state and tunnel state apart', () => {
 })
 
 describe('host table polling while a tunnel comes up', () => {
-  it('polls at the tunnel pace while a running host is being checked or not ready yet', () => {
-    expect(pollIntervalFor([running(notReady)], 0)).toBe(TUNNEL_POLL_MS)
-    expect(pollIntervalFor([running(checking)], 0)).toBe(TUNNEL_POLL_MS)
-    expect(tunnelPending({ state: 'active', readiness: notReady })).toBe(true)
+  it('a tunnel coming up does not speed the poll (main checks it without the cloud and pushes each change)', () => {
+    expect(pollIntervalFor([running(notReady)], 0)).toBe(SETTLED_POLL_MS)
+    expect(pollIntervalFor([running(checking)], 0)).toBe(SETTLED_POLL_MS)
   })
 
-  it('settles once the tunnel is ready, or when nothing more can be learned', () => {
+  it('stays settled once the tunnel is ready, or when nothing more can be learned', () => {
     expect(pollIntervalFor([running(ready)], 0)).toBe(SETTLED_POLL_MS)
     expect(pollIntervalFor([running(unknown)], 0)).toBe(SETTLED_POLL_MS)
-    expect(pollIntervalFor([{ state: 'stopped', busy: false, readiness: notReady }], 0)).toBe(SETTLED_POLL_MS)
+    const stopped: Polled = { state: 'stopped', busy: false, readiness: notReady }
+    expect(pollIntervalFor([stopped], 0)).toBe(SETTLED_POLL_MS)
   })
 
   it('a host being created still keeps the faster pace', () => {

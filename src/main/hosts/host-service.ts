@@ -38,7 +38,7 @@ import { nameTaken } from './unique-names'
 import { APP_TAG, hostTag } from './tags'
 import { TunnelTokens } from './tunnel-tokens'
 import { readinessCandidates } from './readiness/candidates'
-import { comparableReadiness, ReadinessMonitor, type ReadinessMonitorOptions } from './readiness/scheduler'
+import { comparableReadiness, READINESS_LIMITS, ReadinessMonitor, type ReadinessMonitorOptions } from './readiness/scheduler'
 
 export type CreateHostInput = z.output<typeof createHostInputSchema>
 export type DeleteHostInput = z.output<typeof deleteHostInputSchema>
@@ -50,6 +50,8 @@ export const MIN_REFRESH_INTERVAL_MS = 1_500
 /** The service's own cadence (it keeps teardown going while the window is hidden). */
 export const BUSY_TICK_MS = 3_000
 export const IDLE_TICK_MS = 60_000
+/** How often due tunnel checks are started, independent of cloud refreshes (the not-ready re-check interval). */
+export const READINESS_TICK_MS = READINESS_LIMITS.notReadyIntervalMs
 /**
  * A create runs its quick steps right away (firewall, instance ...), at most this many and for
  * at most this long, so the form can show a refusal in the provider's words; whatever is left
@@ -92,6 +94,7 @@ export class HostService {
   private readonly creating = new Map<string, Promise<Host>>()
   private readonly tokens: TunnelTokens
   private tickHandle: unknown
+  private readinessHandle: unknown
   private stopped = true
 
   private readonly readiness: ReadinessMonitor
@@ -282,13 +285,15 @@ export class HostService {
   start(): void {
     this.stopped = false
     this.schedule()
+    this.scheduleReadiness()
   }
 
   stop(): void {
     this.stopped = true
     this.readiness.stop()
-    if (this.tickHandle !== undefined) this.timers().clearTimeout(this.tickHandle)
+    for (const handle of [this.tickHandle, this.readinessHandle]) if (handle !== undefined) this.timers().clearTimeout(handle)
     this.tickHandle = undefined
+    this.readinessHandle = undefined
   }
 
   /** Milliseconds until the service's next own refresh. */
@@ -303,6 +308,19 @@ export class HostService {
       // The renderer's polls refresh too; the service's own tick only fills the gaps.
       void (this.refreshIfOlderThan(this.nextTickMs() - MIN_REFRESH_INTERVAL_MS) ?? Promise.resolve()).finally(() => this.schedule())
     }, this.nextTickMs())
+  }
+
+  /**
+   * Tunnel checks have a clock of their own: a tunnel coming up (or DNS being fixed) is seen
+   * within READINESS_TICK_MS even while the window is hidden and the cloud is not asked at all;
+   * the monitor itself decides which hosts are due, so a tick with nothing due costs nothing.
+   */
+  private scheduleReadiness(): void {
+    if (this.stopped) return
+    this.readinessHandle = this.timers().setTimeout(() => {
+      this.checkReadiness()
+      this.scheduleReadiness()
+    }, READINESS_TICK_MS)
   }
 
   private timers(): Timers {

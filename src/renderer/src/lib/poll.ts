@@ -1,6 +1,5 @@
 /** How often the host table asks main for news. Pure: no React, no DOM. */
 import { CHANGING_STATES, type Host } from '../../../shared/domain'
-import { tunnelPending } from './tunnel'
 
 /** While something is being created or torn down. */
 export const FAST_POLL_MS = 2_000
@@ -10,14 +9,7 @@ export const SETTLED_POLL_MS = 30_000
 export const RETRY_SOON_MS = 10_000
 /** How long after a retry is due the table looks again (main runs due steps on its next tick). */
 export const RETRY_MARGIN_MS = 3_000
-/**
- * While a running host's tunnel is coming up. Main checks a tunnel that is not ready every 5 s
- * (hosts/readiness/scheduler.ts) and pushes each change as an event, so polling faster would
- * only ask the cloud more often (each list may start a refresh), for hours if DNS is wrong.
- */
-export const TUNNEL_POLL_MS = 5_000
-
-type PolledHost = Pick<Host, 'state' | 'busy' | 'retryAt' | 'readiness'>
+type PolledHost = Pick<Host, 'state' | 'busy' | 'retryAt'>
 
 /** True when the host is expected to change soon. */
 export function isChanging(host: Pick<Host, 'state' | 'busy'>): boolean {
@@ -42,17 +34,14 @@ export function waitingUntil(host: PolledHost, nowMs: number): number | undefine
  * settled pace applies; the query's own retries cover a failing first fetch. A host whose
  * failed step waits for a retry does not keep the fast pace: the table looks again shortly
  * after the earliest retry is due, or at the settled pace if that comes first (never faster
- * than FAST_POLL_MS). A running host whose tunnel is not ready yet keeps TUNNEL_POLL_MS.
- * Main's `hosts:changed` events still bring any change in between.
+ * than FAST_POLL_MS).
+ *
+ * A tunnel coming up does not speed the poll: main checks tunnels on its own clock, without
+ * asking the cloud, and pushes every change as a `hosts:changed` event; a faster poll would
+ * only ask the cloud more often (each list may start a refresh), for hours if DNS is wrong.
  */
 export function pollIntervalFor(hosts: readonly PolledHost[] | undefined, nowMs: number = Date.now()): number {
   if (!hosts) return SETTLED_POLL_MS
-  const vmInterval = vmPollIntervalFor(hosts, nowMs)
-  return hosts.some(tunnelPending) ? Math.min(vmInterval, TUNNEL_POLL_MS) : vmInterval
-}
-
-/** The pace the VMs' own states ask for (creation, teardown, retries). */
-function vmPollIntervalFor(hosts: readonly PolledHost[], nowMs: number): number {
   let earliestRetry = Number.POSITIVE_INFINITY
   for (const host of hosts) {
     if (host.state === 'deleted' || !isChanging(host)) continue

@@ -30,8 +30,3 @@ export function tunnelLine(host: Pick<Host, 'readiness'>): { tone: TunnelTone; t
   const tone: TunnelTone = readiness.status === 'ready' ? 'ready' : readiness.status === 'unknown' ? 'unknown' : 'waiting'
   return { tone, text: readiness.summary, title: readiness.checkedAt ? `Checked ${new Date(readiness.checkedAt).toLocaleTimeString()}` : undefined }
 }
-
-/** True while a running host's tunnel is expected to change soon (coming up, or the first check). */
-export function tunnelPending(host: Pick<Host, 'state' | 'readiness'>): boolean {
-  return host.state === 'active' && (host.readiness?.status === 'checking' || host.readiness?.status === 'not-ready')
-}
