@@ -17,31 +17,33 @@
  * that depends only on the secret's bytes is a fixed string. At most two bytes at either end of
  * the secret stay decodable there.
  *
- * Cost: the forms are combined into RegExp alternations, rebuilt lazily after the set of secrets
- * changes, so redacting a string is one regex pass per PATTERN_SOURCE_LIMIT characters of
- * pattern (about ten secrets a pass); with no secret known it is a no-op.
+ * Cost: every form is at least MIN_SECRET_LENGTH characters, so a text is scanned once with a
+ * rolling hash of its last MIN_SECRET_LENGTH characters; only where that hash is the hash of
+ * some form's first characters is the form compared. A scan is linear in the text whatever the
+ * number of secrets (a RegExp alternation of hundreds of tunnel tokens is not: V8 stops
+ * compiling large ones to native code, and 300 hosts' tokens made one `hosts:list` take
+ * ~0.3 s). Texts already redacted since the last new secret are answered from a bounded memo:
+ * the host table sends the same strings again and again. With no secret known it is a no-op.
  */
 
 export const REDACTED = '[redacted]'
 /** Shorter values are not secrets worth the false positives (and no credential is that short). */
 export const MIN_SECRET_LENGTH = 8
-/**
- * V8 stops compiling a RegExp to fast native code past some size: measured on Node 20, a 20 KB
- * alternation of secrets scans 46 KB in 0.4 ms, a 25 KB one in 16 ms. Longer alternations are
- * split into patterns of at most this many characters, each one pass.
- */
-const PATTERN_SOURCE_LIMIT = 10_000
+/** Redacted texts remembered between changes of the secret set (the host table repeats itself). */
+const MEMO_LIMIT = 50_000
 
 export class Redactor {
   private readonly secrets = new Set<string>()
-  /** undefined: not built since the last change; empty: nothing to redact. */
-  private patterns: RegExp[] | undefined = []
+  /** undefined: not built since the last change. */
+  private matcher: FormMatcher | undefined = new FormMatcher([])
+  private readonly memo = new Map<string, string>()
 
   /** Registers a secret; values that are not strings or are shorter than MIN_SECRET_LENGTH are ignored. */
   remember(secret: unknown): void {
     if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH || this.secrets.has(secret)) return
     this.secrets.add(secret)
-    this.patterns = undefined
+    this.matcher = undefined
+    this.memo.clear()
   }
 
   /** Registers every value of a credential record (every field is treated as secret: an access key id is half a key pair). */
@@ -50,72 +52,126 @@ export class Redactor {
   }
 
   redactText(text: string): string {
-    let clean = text
-    for (const pattern of this.compiled()) clean = clean.replace(pattern, REDACTED)
+    const matcher = this.built()
+    if (matcher.empty || text.length < MIN_SECRET_LENGTH) return text
+    const known = this.memo.get(text)
+    if (known !== undefined) return known
+    const clean = matcher.replaceAll(text, REDACTED)
+    if (this.memo.size >= MEMO_LIMIT) this.memo.clear()
+    this.memo.set(text, clean)
     return clean
   }
 
   /**
-   * A copy of `value` with every string (object keys too) redacted; plain objects and arrays are
-   * walked, anything else (numbers, booleans, null, class instances) is kept as it is. Parts
-   * with nothing to redact keep their identity, so the common case allocates nothing.
+   * `value` with every string (object keys too) redacted; plain objects and arrays are walked,
+   * anything else (numbers, booleans, null, class instances) is kept as it is. Copies are made
+   * only along the paths that hold something to redact, and clean parts keep their identity:
+   * the common case, nothing to redact, walks without allocating and returns `value` itself.
    */
   redactDeep<T>(value: T): T {
-    if (this.compiled().length === 0) return value
-    return this.walk(value, new Map()) as T
+    if (this.built().empty || !this.needsRedaction(value, new Set())) return value
+    return this.copyRedacted(value, new Map()) as T
   }
 
-  private walk(value: unknown, seen: Map<object, unknown>): unknown {
+  /** True when some string or key inside `value` would change. */
+  private needsRedaction(value: unknown, seen: Set<object>): boolean {
+    if (typeof value === 'string') return this.redactText(value) !== value
+    if (typeof value !== 'object' || value === null || seen.has(value)) return false
+    seen.add(value)
+    if (Array.isArray(value)) {
+      for (const item of value) if (this.needsRedaction(item, seen)) return true
+      return false
+    }
+    if (!isPlainObject(value)) return false
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue
+      if (this.redactText(key) !== key || this.needsRedaction(value[key], seen)) return true
+    }
+    return false
+  }
+
+  private copyRedacted(value: unknown, copies: Map<object, unknown>): unknown {
     if (typeof value === 'string') return this.redactText(value)
     if (typeof value !== 'object' || value === null) return value
-    const done = seen.get(value)
+    const done = copies.get(value)
     if (done !== undefined) return done
+    // A clean part keeps its identity (only the path to a secret is copied).
+    if (!this.needsRedaction(value, new Set())) return value
     if (Array.isArray(value)) {
       const copy: unknown[] = []
-      seen.set(value, copy)
-      let changed = false
-      for (const item of value) {
-        const clean = this.walk(item, seen)
-        changed ||= clean !== item
-        copy.push(clean)
-      }
-      return this.settle(value, copy, changed, seen)
+      copies.set(value, copy)
+      for (const item of value) copy.push(this.copyRedacted(item, copies))
+      return copy
     }
     if (!isPlainObject(value)) return value
     const copy: Record<string, unknown> = {}
-    seen.set(value, copy)
-    let changed = false
-    for (const [key, item] of Object.entries(value)) {
-      const cleanKey = this.redactText(key)
-      const clean = this.walk(item, seen)
-      changed ||= cleanKey !== key || clean !== item
-      copy[cleanKey] = clean
-    }
-    return this.settle(value, copy, changed, seen)
+    copies.set(value, copy)
+    for (const [key, item] of Object.entries(value)) copy[this.redactText(key)] = this.copyRedacted(item, copies)
+    return copy
   }
 
-  /** Keeps the original when nothing inside it changed. */
-  private settle(original: object, copy: object, changed: boolean, seen: Map<object, unknown>): unknown {
-    if (changed) return copy
-    seen.set(original, original)
-    return original
-  }
-
-  private compiled(): RegExp[] {
-    if (this.patterns !== undefined) return this.patterns
+  private built(): FormMatcher {
+    if (this.matcher !== undefined) return this.matcher
     const forms = new Set<string>()
-    for (const secret of this.secrets) for (const form of encodedForms(secret)) forms.add(form)
-    // Longest first: where a short form is a prefix of a long one (base64 with and without
-    // padding), the alternation must take the long one.
-    const alternatives = [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length)
-    const sources: string[] = []
-    for (const alternative of alternatives.map(escapeRegExp)) {
-      const last = sources.length - 1
-      if (last >= 0 && sources[last]!.length + alternative.length < PATTERN_SOURCE_LIMIT) sources[last] += `|${alternative}`
-      else sources.push(alternative)
+    for (const secret of this.secrets) for (const form of encodedForms(secret)) if (form.length >= MIN_SECRET_LENGTH) forms.add(form)
+    this.matcher = new FormMatcher([...forms])
+    return this.matcher
+  }
+}
+
+/** Window of the rolling hash: every form is at least this long, so its first WINDOW characters index it. */
+const WINDOW = MIN_SECRET_LENGTH
+const BASE = 31
+/** BASE^(WINDOW-1), the weight of the character that leaves the window. */
+const LEAVING = Array.from({ length: WINDOW - 1 }).reduce<number>((power) => Math.imul(power, BASE), 1)
+
+/** Polynomial hash (32-bit) of text[at, at + WINDOW). */
+function windowHash(text: string, at: number): number {
+  let hash = 0
+  for (let i = at; i < at + WINDOW; i++) hash = (Math.imul(hash, BASE) + text.charCodeAt(i)) | 0
+  return hash
+}
+
+/**
+ * Finds many fixed strings in one left-to-right pass (Rabin-Karp with one window length): at
+ * each position, only forms whose first WINDOW characters hash like the text's are compared.
+ * Leftmost match first, and at one position the longest form first (base64 with its padding
+ * wins over the same text without), as a longest-first alternation would.
+ */
+class FormMatcher {
+  private readonly byHash = new Map<number, string[]>()
+  readonly empty: boolean
+
+  constructor(forms: string[]) {
+    this.empty = forms.length === 0
+    for (const form of [...forms].sort((a, b) => b.length - a.length)) {
+      const hash = windowHash(form, 0)
+      const bucket = this.byHash.get(hash)
+      if (bucket) bucket.push(form)
+      else this.byHash.set(hash, [form])
     }
-    this.patterns = sources.map((source) => new RegExp(source, 'g'))
-    return this.patterns
+  }
+
+  replaceAll(text: string, replacement: string): string {
+    let parts: string[] | undefined
+    let copiedUpTo = 0
+    let at = 0
+    let hash = windowHash(text, 0)
+    while (at + WINDOW <= text.length) {
+      const found = this.byHash.get(hash)?.find((form) => text.startsWith(form, at))
+      if (found) {
+        ;(parts ??= []).push(text.slice(copiedUpTo, at), replacement)
+        at += found.length
+        copiedUpTo = at
+        if (at + WINDOW <= text.length) hash = windowHash(text, at)
+        continue
+      }
+      if (at + WINDOW < text.length) hash = (Math.imul((hash - Math.imul(text.charCodeAt(at), LEAVING)) | 0, BASE) + text.charCodeAt(at + WINDOW)) | 0
+      at += 1
+    }
+    if (!parts) return text
+    parts.push(text.slice(copiedUpTo))
+    return parts.join('')
   }
 }
 
@@ -153,10 +209,6 @@ function toBase64Url(standard: string): string {
 
 function htmlEscape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')
 }
 
 function isPlainObject(value: object): value is Record<string, unknown> {

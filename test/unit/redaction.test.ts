@@ -82,7 +82,7 @@ describe('Redactor.redactText', () => {
     expect(redactor.redactText(`${SECRET} and ${SECRET}`)).toBe(`${REDACTED} and ${REDACTED}`)
   })
 
-  it('finds every one of many secrets (more than one pattern), in each spelling', () => {
+  it('finds every one of many secrets, in each spelling', () => {
     const many = Array.from({ length: 120 }, (_, i) => `secret-${String(i).padStart(3, '0')}-${'x'.repeat(50)}`)
     const redactor = knowing(...many)
     const text = many.map((secret, i) => (i % 2 === 0 ? secret : b64(`Bearer ${secret}`))).join(' ')
