@@ -72,6 +72,17 @@ function halfAnswer(response: ServerResponse, then: 'reset' | 'stall'): void {
   })
 }
 
+/** A request to a loopback port whose server has just gone away: the connection is refused. */
+async function refusedConnection(): Promise<AppErrorInfo> {
+  const url = await endpoint(() => undefined)
+  await new Promise<void>((resolve) => {
+    server!.closeAllConnections()
+    server!.close(() => resolve())
+  })
+  server = undefined
+  return failure(client(url).request('GET', '/v2/account', { signal: new AbortController().signal }))
+}
+
 describe('RestClient: failures below HTTP are sentences too', () => {
   it('a connection reset while the body arrives is "network", not "internal"', async () => {
     const url = await endpoint((response) => halfAnswer(response, 'reset'))
@@ -115,13 +126,7 @@ describe('RestClient: failures below HTTP are sentences too', () => {
   })
 
   it('a refused connection is "network" with the connect sentence', async () => {
-    const url = await endpoint(() => undefined)
-    await new Promise<void>((resolve) => {
-      server!.closeAllConnections()
-      server!.close(() => resolve())
-    })
-    server = undefined
-    const info = await failure(client(url).request('GET', '/v2/account', { signal: new AbortController().signal }))
+    const info = await refusedConnection()
     expect(info.code).toBe('network')
     expect(info.message).toMatch(/^Could not reach DigitalOcean\./)
   })
@@ -129,13 +134,7 @@ describe('RestClient: failures below HTTP are sentences too', () => {
 
 describe('who said it: local failures are Exitdesk details, not the provider talking', () => {
   it('a refused loopback connection is described with its cause as a detail, without "The provider said"', async () => {
-    const url = await endpoint(() => undefined)
-    await new Promise<void>((resolve) => {
-      server!.closeAllConnections()
-      server!.close(() => resolve())
-    })
-    server = undefined
-    const info = await failure(client(url).request('GET', '/v2/account', { signal: new AbortController().signal }))
+    const info = await refusedConnection()
     expect(info.providerMessage).toBeUndefined()
     expect(info.detail).toMatch(/ECONNREFUSED 127\.0\.0\.1:\d+/)
     const sentence = describeError(info)
