@@ -14,6 +14,7 @@ import { HostService, type Timers } from './hosts/host-service'
 import type { SecretStore } from './secrets/secret-store'
 import type { AppStatus } from '../shared/domain'
 import { openLedger } from './store/ledger'
+import { keepKeychainDetails, recoverDamagedLedger } from './recovery'
 import { lockDataDir } from './store/lock'
 
 const KEYRING_STATUS_TTL_MS = 30_000
@@ -50,6 +51,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const events = createEventBus()
   const lock = await lockDataDir(options.dataDir)
   const ledger = await openLedger(options.dataDir)
+  // A damaged records file was set aside: accounts come back from the keychain before anything reads them.
+  const ledgerRecovery = await recoverDamagedLedger(ledger, options.secrets)
   const registry = createRegistry({ clock, stateDir: options.dataDir, extra: options.extraProvisioners })
   const accounts = new AccountService({ ledger, secrets: options.secrets, registry, clock, onChange: () => events.emit('accounts:changed', { at: new Date(clock.now()).toISOString() }) })
   const catalogs = new CatalogService({ accounts, clock })
@@ -64,7 +67,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   }
 
   const handlers: Handlers = {
-    'app:status': async () => ({ keyring: await keyringStatus(), secretStore: secretStoreStatus(options.secrets), version: options.version, shell: options.shell }),
+    'app:status': async () => ({ keyring: await keyringStatus(), secretStore: secretStoreStatus(options.secrets), version: options.version, shell: options.shell, ...(ledgerRecovery ? { ledgerRecovery } : {}) }),
     'clouds:list': async () => registry.all().map((p) => p.manifest),
     'clouds:catalog': ({ accountId }) => catalogs.get(accountId),
     'accounts:list': async () => accounts.list(),
@@ -94,6 +97,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   hosts.start()
   // Token files of hosts deleted while Exitdesk was closed; in the background, nothing waits on it.
   void clientCommands.pruneTokenFiles().catch(() => undefined)
+  // Keychain copies of account and tunnel details for records made before they were kept; for a future recovery.
+  void keepKeychainDetails(ledger, options.secrets).catch(() => undefined)
   return { dispatch: createDispatcher(handlers), events, hosts, registry, stop: async () => {
       hosts.stop()
       await lock.release()

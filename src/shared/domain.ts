@@ -100,6 +100,11 @@ export interface Host {
   locator: HostLocator
   /** The last error met while creating, refreshing or tearing down this host, as a sentence. */
   lastError?: string
+  /**
+   * Something Exitdesk did on its own for this host that the user should know of, as a
+   * sentence: a duplicate instance found and removed, a delete sent again.
+   */
+  notice?: string
   /** True for a host found in the cloud by its tag that this installation did not create. */
   discovered: boolean
   /** True while Exitdesk is still working through the create or teardown steps. */
@@ -198,6 +203,18 @@ export interface CloudInfo {
   identity: { label: string; description: string; source: string }
   /** Provider pages the app may open in the user's browser (exact hosts only; see main/external-links.ts). */
   links?: { console?: string; docs?: string }
+  /**
+   * The provider's documented request limits per credential, each a rolling window, and the
+   * page that documents them. Every request to the cloud passes one budget per account built
+   * from these (main/clouds/budget.ts). Absent: no documented limit (the simulated cloud).
+   */
+  rateLimits?: { windows: RateLimitWindow[]; source: string }
+}
+
+/** At most `requests` requests in any `perSeconds` seconds (a rolling window). */
+export interface RateLimitWindow {
+  requests: number
+  perSeconds: number
 }
 
 export interface AccountInfo {
@@ -228,4 +245,25 @@ export interface AppStatus {
   secretStore: { kind: 'keychain'; service?: string } | { kind: 'memory' }
   version: string
   shell: 'electron' | 'web'
+  /** Present when the records file was damaged at start: what was kept, and what came back. */
+  ledgerRecovery?: LedgerRecovery
+}
+
+/**
+ * What Exitdesk did at start about a records file (ledger) it could not read, or records in it
+ * it could not use; shown as a notice until dismissed. Nothing is ever reset without this.
+ */
+export interface LedgerRecovery {
+  /** Plain sentences: what was wrong, where the old file is, what was recovered. */
+  message: string
+  /** Where the unreadable records file was kept (absent when only single records were set aside). */
+  file?: string
+  /** Where records that could not be used were kept, each as it was. */
+  quarantineFile?: string
+  /** How many single account or host records were set aside. */
+  quarantined: number
+  /** Accounts rebuilt from the details kept beside their credentials in the keychain. */
+  accountsRecovered: number
+  /** Whether the accounts and hosts came back from the backup copy made before the last change. */
+  restoredFromBackup: boolean
 }

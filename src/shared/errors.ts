@@ -38,6 +38,13 @@ export interface AppErrorInfo {
   field?: string
   /** For rate-limited: seconds the provider asked us to wait. */
   retryAfterSeconds?: number
+  /**
+   * Whether the cloud may have carried the call out although it failed: 'unknown' for a
+   * mutating call that timed out, broke, got a 5xx or an answer that was not the provider's;
+   * 'none' when it certainly did nothing (a read, a refused connection). Absent: judged by
+   * `code` (see `outcomeUnknown`).
+   */
+  outcome?: 'unknown' | 'none'
 }
 
 export type Envelope<T> = { ok: true; data: T } | { ok: false; error: AppErrorInfo }
@@ -54,6 +61,17 @@ export class AppError extends Error {
 
 export function invalidInput(field: string, message: string): AppError {
   return new AppError({ code: 'invalid-input', field, message, retryable: false })
+}
+
+/**
+ * Whether a failed call may still have been carried out by the cloud: a timeout, a broken
+ * connection, a 5xx or an answer that was not the provider's. A create that failed this way is
+ * never sent again blind (the host's tag is looked up first); a refusal (4xx, 429) means the
+ * cloud did nothing.
+ */
+export function outcomeUnknown(info: AppErrorInfo): boolean {
+  if (info.outcome !== undefined) return info.outcome === 'unknown'
+  return info.code === 'timeout' || info.code === 'network' || info.code === 'provider-unavailable' || info.code === 'internal'
 }
 
 /** Turns anything thrown into the envelope's error, without stack traces or secrets. */

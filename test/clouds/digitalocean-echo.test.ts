@@ -151,7 +151,7 @@ describe('DigitalOcean echoing the request back', () => {
 
     expect(fake.requests.filter((r) => r.path === '/v2/droplets' && r.method === 'GET').map((r) => r.status)).toEqual(expect.arrayContaining([500, 502]))
 
-    const tunnelTokens = [...stored].filter(([key]) => key.startsWith('host:')).map(([, value]) => value)
+    const tunnelTokens = [...stored].filter(([key]) => key.startsWith('host:') && key.endsWith(':tunnel-token')).map(([, value]) => value)
     expect(tunnelTokens.length, 'main stored the tunnel tokens it made').toBeGreaterThanOrEqual(2)
     const sentBodies = JSON.stringify(fake.requests.filter((r) => r.method === 'POST' && r.path === '/v2/droplets'))
     for (const token of tunnelTokens) expect(sentBodies, 'the user data the fake echoed held the tunnel token').toContain(token)

@@ -15,6 +15,8 @@
  *   (first/prev/next/last) and `meta.total`;
  * - `ratelimit-limit`, `ratelimit-remaining` and `ratelimit-reset` on every answer; once the
  *   request budget is spent, 429 with `retry-after`;
+ * - with `enforceLimits`, the documented 5,000 an hour and 250 a minute as rolling windows on
+ *   fake time, answered with DigitalOcean's 429 and headers;
  * - droplet create creates missing tags; firewalls may only name tags that already exist.
  *
  * Fake time is real time plus an offset that `advance(ms)` moves forward, so tests never sleep.
@@ -45,6 +47,17 @@ export interface FakeDigitalOceanOptions {
   requestBudget?: number
   /** `retry-after` on a 429, seconds. Default 29 (the example in the spec's description). */
   retryAfterSeconds?: number
+  /**
+   * Enforce DigitalOcean's documented limits per token on fake time, as rolling windows
+   * (specification/description.yml "Rate Limit"): `perHour` (default 5,000) and `perMinute`
+   * (default 250). Over either, 429 with `ratelimit-limit`, `ratelimit-remaining`,
+   * `ratelimit-reset` (when the oldest counted request expires) and, for the burst limit,
+   * `retry-after`; every answer's `ratelimit-*` headers then describe the hourly window.
+   * Answers of 429 are not counted as requests; `tooManyRequests()` counts them.
+   */
+  enforceLimits?: boolean | { perHour?: number; perMinute?: number }
+  /** Fake time's source (e.g. the app's fake clock); `advance(ms)` moves it further. Default: real time. */
+  clock?: { now(): number }
   account?: Partial<FakeAccount>
   /**
    * Every error answer (401, 4xx, 5xx, injected failures) repeats the request back, like a
@@ -77,6 +90,8 @@ export interface FailureRule {
   times?: number
   /** Answer with a gateway's text/html page (as a 502 from a proxy is) instead of a JSON body. */
   html?: boolean
+  /** Answer with the call's normal success status and body but do not carry it out (a DELETE's 204 that DigitalOcean then ignores). */
+  ignore?: boolean
 }
 
 export interface FakeAccount {
@@ -165,6 +180,8 @@ export interface FakeDigitalOcean {
   setRequestBudget(remaining: number): void
   /** Fake time, epoch milliseconds. */
   now(): number
+  /** Answers of 429 sent by the enforced limits (`enforceLimits`). */
+  tooManyRequests(): number
 }
 
 interface SizeRecord {
@@ -273,7 +290,13 @@ export async function startFakeDigitalOcean(options: FakeDigitalOceanOptions = {
   }
 
   let offsetMs = 0
-  const now = (): number => Date.now() + offsetMs
+  const now = (): number => (options.clock ? options.clock.now() : Date.now()) + offsetMs
+  const limits = enforcedLimits(options.enforceLimits)
+  /** Fake times of the requests counted by the enforced limits, oldest first, from `hourHead` on. */
+  let counted: number[] = []
+  let hourHead = 0
+  let minuteHead = 0
+  let answered429 = 0
   let budget = options.requestBudget ?? rateLimit
   const resetEpoch = Math.floor(Date.now() / 1000) + 3600
   let nextDropletId = 3164444
@@ -301,6 +324,41 @@ export async function startFakeDigitalOcean(options: FakeDigitalOceanOptions = {
         for (const firewall of firewalls.values()) firewall.droplet_ids = firewall.droplet_ids.filter((id) => id !== droplet.id)
       }
     }
+  }
+
+  /** Drops requests older than an hour (and than a minute, for the burst count); counts cost O(1). */
+  function slideWindows(t: number): void {
+    while (hourHead < counted.length && counted[hourHead]! <= t - 3_600_000) hourHead += 1
+    minuteHead = Math.max(minuteHead, hourHead)
+    while (minuteHead < counted.length && counted[minuteHead]! <= t - 60_000) minuteHead += 1
+    if (hourHead > 4096 && hourHead * 2 > counted.length) {
+      counted = counted.slice(hourHead)
+      minuteHead -= hourHead
+      hourHead = 0
+    }
+  }
+
+  /** Epoch seconds when the oldest request of the last hour stops counting. */
+  function hourlyReset(): number {
+    const oldest = counted[hourHead]
+    return Math.ceil((oldest === undefined ? now() : oldest + 3_600_000) / 1000)
+  }
+
+  /** Counts this request, or says why it is over a limit (the 429's headers). */
+  function overLimits(): Record<string, string> | undefined {
+    if (!limits) return undefined
+    const t = now()
+    slideWindows(t)
+    const inHour = counted.length - hourHead
+    const inMinute = counted.length - minuteHead
+    if (inMinute >= limits.perMinute) {
+      // The burst limit's 429 carries retry-after: until the oldest request of the minute leaves it.
+      const retry = Math.max(1, Math.ceil((counted[minuteHead]! + 60_000 - t) / 1000))
+      return { 'retry-after': String(retry) }
+    }
+    if (inHour >= limits.perHour) return {}
+    counted.push(t)
+    return undefined
   }
 
   function regionJson(slug: string): Record<string, unknown> {
@@ -590,9 +648,9 @@ export async function startFakeDigitalOcean(options: FakeDigitalOceanOptions = {
       logged.status = status
       if (response.destroyed) return
       const headers: Record<string, string> = {
-        'ratelimit-limit': String(rateLimit),
-        'ratelimit-remaining': String(Math.max(0, budget)),
-        'ratelimit-reset': String(resetEpoch),
+        'ratelimit-limit': String(limits ? limits.perHour : rateLimit),
+        'ratelimit-remaining': String(limits ? Math.max(0, limits.perHour - (counted.length - hourHead)) : Math.max(0, budget)),
+        'ratelimit-reset': String(limits ? hourlyReset() : resetEpoch),
         'x-request-id': randomUUID(),
         ...extra,
       }
@@ -634,6 +692,13 @@ export async function startFakeDigitalOcean(options: FakeDigitalOceanOptions = {
 
     if (budget <= 0) return error(429, 'too_many_requests', 'API Rate limit exceeded.', { 'retry-after': String(retryAfterSeconds) })
     budget -= 1
+    if (limits) {
+      const over = overLimits()
+      if (over) {
+        answered429 += 1
+        return error(429, 'too_many_requests', 'API Rate limit exceeded.', over)
+      }
+    }
 
     const rule = failures.find(
       (candidate) =>
@@ -650,6 +715,7 @@ export async function startFakeDigitalOcean(options: FakeDigitalOceanOptions = {
           return
         }
       }
+      if (rule.ignore) return send(method === 'DELETE' ? 204 : 200)
       if (rule.status !== undefined) {
         if (rule.html) return page(rule.status, rule.headers)
         const message = `Injected failure (HTTP ${rule.status}).`
@@ -713,6 +779,7 @@ export async function startFakeDigitalOcean(options: FakeDigitalOceanOptions = {
     advance(ms) {
       offsetMs += ms
     },
+    tooManyRequests: () => answered429,
     setRequestBudget(remaining) {
       budget = remaining
     },
@@ -743,6 +810,12 @@ function rules(value: unknown, targetKey: 'sources' | 'destinations'): FakeFirew
     const normalized = protocol === 'icmp' || ports === 'all' ? '0' : (ports as string)
     return { protocol, ports: normalized, [targetKey]: target as FakeTarget }
   })
+}
+
+function enforcedLimits(option: FakeDigitalOceanOptions['enforceLimits']): { perHour: number; perMinute: number } | undefined {
+  if (!option) return undefined
+  const given = option === true ? {} : option
+  return { perHour: given.perHour ?? 5_000, perMinute: given.perMinute ?? 250 }
 }
 
 function errorId(status: number): string {

@@ -128,6 +128,23 @@ describe.skipIf(!keyring.reachable)('keytar secret store on the real keyring', (
     expect(await store.delete('shared-key')).toBe(true)
   })
 
+  it('lists the keys of its own service only: no values, no probe entry, none of another service', async () => {
+    expect(await store.list()).toEqual([])
+    await store.set('account:a1', '{"token":"list-secret-1"}')
+    await store.set('account:a1:meta', '{"v":1}')
+    await store.set('host:h1:tunnel-token', 'list-secret-2')
+    await other.set('account:elsewhere', 'list-secret-3')
+    await store.available() // writes and removes the probe entry
+    const keys = await store.list()
+    expect([...keys].sort()).toEqual(['account:a1', 'account:a1:meta', 'host:h1:tunnel-token'])
+    expect(JSON.stringify(keys)).not.toContain('list-secret')
+    // A new store for the same service (a restart) finds them in the keyring itself.
+    expect([...(await createKeytarSecretStore(SERVICE).list())].sort()).toEqual(['account:a1', 'account:a1:meta', 'host:h1:tunnel-token'])
+    for (const key of keys) expect(await store.delete(key)).toBe(true)
+    expect(await other.delete('account:elsewhere')).toBe(true)
+    expect(await store.list()).toEqual([])
+  })
+
   it('orders concurrent calls on one key, with another key in between', async () => {
     const results = await Promise.all([
       store.set('race', 'one'),

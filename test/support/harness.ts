@@ -78,7 +78,7 @@ export function instrument(inner: Provisioner) {
   }
 }
 
-export async function makeHostService(options: { dataDir?: string; clock?: FakeClock; secrets?: SecretStore; readiness?: HostServiceDeps['readiness']; timers?: HostServiceDeps['timers'] } = {}) {
+export async function makeHostService(options: { dataDir?: string; clock?: FakeClock; secrets?: SecretStore; readiness?: HostServiceDeps['readiness']; timers?: HostServiceDeps['timers']; provisioners?: Provisioner[] } = {}) {
   const clock = options.clock ?? new FakeClock()
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'exitdesk-test-')))
   const simulator = createSimulatorProvisioner({ clock, stateDir: dataDir })
@@ -86,7 +86,7 @@ export async function makeHostService(options: { dataDir?: string; clock?: FakeC
   const ledger = await openLedger(dataDir)
   const secrets = options.secrets ?? createMemorySecretStore()
   const events = createEventBus()
-  const registry = createRegistry({ clock, extra: [cloud.provisioner] })
+  const registry = createRegistry({ clock, extra: [cloud.provisioner, ...(options.provisioners ?? [])] })
   const accounts = new AccountService({ ledger, secrets, registry, clock, onChange: () => undefined })
   const catalogs = new CatalogService({ accounts, clock })
   const noTimers = { setTimeout: () => 0, clearTimeout: () => undefined }

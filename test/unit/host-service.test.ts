@@ -53,7 +53,7 @@ describe('HostService', () => {
     await hosts.refresh()
     await hosts.delete({ by: 'id', hostId: created.id })
     await hosts.refresh() // instance still terminating: firewall must stay
-    expect(hosts.snapshot().hosts[0]?.locator.attached).toHaveLength(1)
+    expect(hosts.snapshot().hosts[0]?.locator.attached.filter((resource) => resource.kind === 'firewall')).toHaveLength(1)
     clock.advance(SIM_TEARDOWN_MS)
     await hosts.refresh()
     expect(hosts.snapshot().hosts).toHaveLength(0)

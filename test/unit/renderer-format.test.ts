@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import type { Host } from '../../src/shared/domain'
 import { formatAge, formatMoney, formatMonthly, formatRetry } from '../../src/renderer/src/lib/format'
 import { FAST_POLL_MS, RETRY_MARGIN_MS, SETTLED_POLL_MS, pollIntervalFor } from '../../src/renderer/src/lib/poll'
-import { canCopy, visibleHosts } from '../../src/renderer/src/lib/hosts'
+import { canCopy, canDelete, canRetryTeardown, visibleHosts } from '../../src/renderer/src/lib/hosts'
 import { coalesce } from '../../src/renderer/src/lib/coalesce'
 
 describe('renderer money formatting', () => {
@@ -165,5 +165,18 @@ describe('change-event coalescing', () => {
     } finally {
       vi.useRealTimers()
     }
+  })
+})
+
+describe('host row actions', () => {
+  const deleting = { state: 'deleting' as const, busy: true, retryAt: undefined, lastError: undefined, notice: undefined }
+  it('a teardown going normally offers nothing to click; one in trouble offers "Retry teardown"', () => {
+    expect(canDelete(deleting)).toBe(false)
+    expect(canRetryTeardown(deleting)).toBe(false)
+    expect(canRetryTeardown({ ...deleting, retryAt: '2026-12-07T10:00:00Z' })).toBe(true)
+    expect(canRetryTeardown({ ...deleting, lastError: 'DigitalOcean is having trouble (HTTP 503).' })).toBe(true)
+    expect(canRetryTeardown({ ...deleting, notice: 'DigitalOcean still had the instance 60 s after accepting its delete …' })).toBe(true)
+    expect(canRetryTeardown({ ...deleting, state: 'active', lastError: 'x' })).toBe(false)
+    expect(canRetryTeardown({ ...deleting, busy: false, lastError: 'x' })).toBe(false)
   })
 })

@@ -57,6 +57,10 @@ function fakeKeytar(options: { gate?: Promise<void>; fail?: (password?: string) 
       await step(`delete ${account}`)
       return values.delete(id(service, account))
     },
+    async findCredentials(service) {
+      await step('find')
+      return [...values].filter(([k]) => k.startsWith(`${service}\u0000`)).map(([k, password]) => ({ account: k.slice(service.length + 1), password }))
+    },
   }
   return { api, values, calls }
 }
@@ -152,6 +156,16 @@ describe('memory secret store', () => {
       store.get('k'),
     ])
     expect(results).toEqual([undefined, undefined, 'one', true, undefined, undefined, 'two'])
+  })
+
+  it('lists its keys, and refuses to when playing a missing keyring', async () => {
+    const store = createMemorySecretStore()
+    expect(await store.list()).toEqual([])
+    await store.set('account:a', 'v')
+    await store.set('account:a:meta', '{}')
+    await store.delete('account:a')
+    expect(await store.list()).toEqual(['account:a:meta'])
+    expect((await rejectionOf(createMemorySecretStore({ unavailableReason: 'simulated' }).list())).info.code).toBe('keyring-unavailable')
   })
 
   it('keeps separate instances separate', async () => {
@@ -283,6 +297,21 @@ describe('keytar secret store, with a stand-in keytar', () => {
     expect(status.message).toContain('did not answer within')
   })
 
+  it('lists the keys of its own service, never the values and never the probe entry', async () => {
+    const fake = fakeKeytar()
+    const store = createKeytarSecretStore('svc', { loadKeytar: async () => fake.api })
+    await store.set('account:a', 'secret-a')
+    await store.set('host:h:tunnel-token', 'secret-h')
+    fake.values.set(`svc\u0000${PROBE_ACCOUNT}`, 'left by a crash')
+    fake.values.set('other\u0000account:b', 'secret-b')
+    const keys = await store.list()
+    expect(keys.sort()).toEqual(['account:a', 'host:h:tunnel-token'])
+    const failing = createKeytarSecretStore('svc', { loadKeytar: async () => fakeKeytar({ fail: () => new Error('Cannot autolaunch D-Bus without X11 $DISPLAY') }).api })
+    const error = await rejectionOf(failing.list())
+    expect(error.info.code).toBe('keyring-unavailable')
+    expect(error.message).toContain('DBUS_SESSION_BUS_ADDRESS is not set')
+  })
+
   it('orders concurrent calls on one key and lets other keys pass', async () => {
     const gate = deferred()
     const fake = fakeKeytar({ gate: gate.promise })
@@ -327,6 +356,9 @@ describe('createSecretStore', () => {
       async setPassword() {},
       async deletePassword() {
         return false
+      },
+      async findCredentials() {
+        return []
       },
     }
     const keytar = { loadKeytar: async () => spy }

@@ -9,6 +9,7 @@ import type { addAccountInputSchema } from '../../shared/contract'
 import type { AccountInfo, CloudId } from '../../shared/domain'
 import { AppError, invalidInput, toErrorInfo, describeError } from '../../shared/errors'
 import type { Clock } from '../clock'
+import { BudgetRegistry, type RequestPriority } from '../clouds/budget'
 import type { Registry } from '../clouds/registry'
 import type { AccountIdentity, CloudContext, Provisioner } from '../clouds/types'
 import { redactor } from '../redact'
@@ -16,6 +17,8 @@ import type { SecretStore } from '../secrets/secret-store'
 import type { Ledger } from '../store/ledger'
 import type { AccountRecord } from '../store/records'
 import { withDeadline } from '../deadline'
+import { log } from '../log'
+import { accountMetaKey, credentialKey, saveAccountMeta } from './keychain-details'
 import { identityMismatchMessage, ProofCache, unknownIdentityMessage, unseenHostsMessage, type IdentityProof } from './identity-proof'
 
 export const SIMULATED_ACCOUNT_ID = 'simulated'
@@ -36,12 +39,18 @@ export interface AccountServiceDeps {
   registry: Registry
   clock: Clock
   onChange: () => void
+  /** One request budget per account (clouds/budget.ts); made here when not given. */
+  budgets?: BudgetRegistry
 }
 
 export class AccountService {
   private readonly proofs = new ProofCache()
+  /** Every request to an account's cloud passes its budget here; the host service paces by it. */
+  readonly budgets: BudgetRegistry
 
-  constructor(private readonly deps: AccountServiceDeps) {}
+  constructor(private readonly deps: AccountServiceDeps) {
+    this.budgets = deps.budgets ?? new BudgetRegistry(deps.clock)
+  }
 
   list(): AccountInfo[] {
     return this.records().map((record) => this.info(record))
@@ -63,12 +72,17 @@ export class AccountService {
     return provisioner
   }
 
-  /** Everything an adapter needs for this account, credentials read from the keychain. */
-  async context(accountId: string): Promise<CloudContext> {
+  /**
+   * Everything an adapter needs for this account, credentials read from the keychain, and the
+   * account's request budget. `priority: 'user'` for what the user asked for just now (a create
+   * or delete click, verify, the catalogue): it may use the room kept for clicks.
+   */
+  async context(accountId: string, options: { priority?: RequestPriority } = {}): Promise<CloudContext> {
     const record = this.record(accountId)
     const provisioner = this.provisioner(record.cloud)
     const credentials = provisioner.manifest.credentialFields.length === 0 ? {} : await this.readCredentials(record.id)
-    return { accountId, credentials, endpoint: record.endpoint ?? provisioner.manifest.defaultEndpoint ?? '' }
+    const budget = this.budgets.for(record.id, provisioner.manifest)
+    return { accountId, credentials, endpoint: record.endpoint ?? provisioner.manifest.defaultEndpoint ?? '', budget, priority: options.priority ?? 'background' }
   }
 
   async add(input: AddAccountInput): Promise<AccountInfo> {
@@ -100,6 +114,7 @@ export class AccountService {
       identity,
     }
     await this.deps.ledger.update((data) => void data.accounts.push(record))
+    await this.keepDetails(record)
     this.proofs.set(id, credentials, this.deps.clock.now(), { proven: true })
     this.deps.onChange()
     return this.info(record)
@@ -111,7 +126,7 @@ export class AccountService {
     const provisioner = this.provisioner(record.cloud)
     let outcome: Pick<AccountRecord, 'credential' | 'credentialMessage' | 'accountName' | 'identity'>
     try {
-      const ctx = await this.context(accountId)
+      const ctx = await this.context(accountId, { priority: 'user' })
       const found = await withDeadline((signal) => provisioner.verify(ctx, signal))
       if (record.identity && found.identity !== record.identity) {
         // The keychain entry was replaced outside Exitdesk: never adopt the other account.
@@ -130,6 +145,7 @@ export class AccountService {
       if (target) Object.assign(target, outcome)
       return target
     })
+    if (updated?.credential === 'ok') await this.keepDetails(updated)
     this.deps.onChange()
     return this.info(updated ?? record)
   }
@@ -163,6 +179,7 @@ export class AccountService {
       if (target) Object.assign(target, { credential: 'ok', credentialMessage: undefined, accountName: found.accountName, identity: found.identity })
       return target
     })
+    await this.keepDetails(updated)
     this.proofs.set(accountId, credentials, this.deps.clock.now(), { proven: true })
     this.deps.onChange()
     return this.info(updated ?? record)
@@ -252,6 +269,8 @@ export class AccountService {
       throw new AppError({ code: 'conflict', message: `This account still has ${hostCount} host(s). Delete them first, so nothing is left running and billed.`, retryable: false })
     }
     await this.deps.secrets.delete(secretKey(accountId))
+    // After the credential: details left without one are never taken for an account (keychain-details.ts).
+    await this.deps.secrets.delete(accountMetaKey(accountId)).catch(() => false)
     await this.deps.ledger.update((data) => {
       data.accounts = data.accounts.filter((a) => a.id !== accountId)
     })
@@ -308,6 +327,16 @@ export class AccountService {
     return identityMismatchMessage({ identityLabel: manifest.identity.label, found: found.accountName, recorded: record.accountName ?? `"${record.label}"` })
   }
 
+  /**
+   * Keeps a copy of the account's details beside its credential in the keychain, so a damaged
+   * ledger can be rebuilt from it (keychain-details.ts). Nothing secret; a failure here is
+   * logged and never fails the call that changed the account.
+   */
+  private async keepDetails(record: AccountRecord | undefined): Promise<void> {
+    if (!record || record.id === SIMULATED_ACCOUNT_ID) return
+    await saveAccountMeta(this.deps.secrets, record).catch(() => log.warn("Exitdesk: an account's details could not be copied to the keychain; they are in the ledger."))
+  }
+
   private async requireKeyring(): Promise<void> {
     const keyring = await this.deps.secrets.available()
     if (!keyring.available) {
@@ -345,7 +374,7 @@ export class AccountService {
 }
 
 function secretKey(accountId: string): string {
-  return `account:${accountId}`
+  return credentialKey(accountId)
 }
 
 /**

@@ -31,7 +31,8 @@ export class CatalogService {
     const record = this.deps.accounts.record(accountId)
     const provisioner = this.deps.accounts.provisioner(record.cloud)
     try {
-      const ctx = await this.deps.accounts.context(accountId)
+      // Asked for by the create form: it may use the room kept for clicks.
+      const ctx = await this.deps.accounts.context(accountId, { priority: 'user' })
       const catalog = await withDeadline((signal) => provisioner.catalog(ctx, signal))
       this.cache.set(accountId, { catalog, at: this.deps.clock.now() })
       return catalog

@@ -19,6 +19,12 @@ export interface RestClientOptions {
   /** Pulls the provider's message out of an error body. */
   providerMessage: (body: unknown) => string | undefined
   timeoutMs?: number
+  /**
+   * The account's request budget (./budget.ts): asked before each request, and refusing at
+   * once (a `rate-limited` error, nothing sent) when there is no room; told each answer's status
+   * and rate-limit headers.
+   */
+  budget?: { beforeRequest(): void; afterResponse(status: number, headers: Headers): void }
 }
 
 export interface RestResponse<T> {
@@ -34,12 +40,26 @@ export interface RequestOptions {
   signal: AbortSignal
   /** Statuses that are not errors for this call, e.g. 404 on a delete. */
   accept?: number[]
+  /**
+   * The 2xx statuses the provider documents for this call (e.g. `[204]` for a DigitalOcean
+   * DELETE). Any other 2xx is not the provider's answer — a proxy or captive portal said it —
+   * so the outcome is unknown: an error, never a success.
+   */
+  expect?: number[]
 }
 
 export class RestClient {
   constructor(private readonly options: RestClientOptions) {}
 
   async request<T>(method: string, path: string, request: RequestOptions): Promise<RestResponse<T>> {
+    try {
+      return await this.exchange<T>(method, path, request)
+    } catch (error) {
+      throw withOutcome(error, method)
+    }
+  }
+
+  private async exchange<T>(method: string, path: string, request: RequestOptions): Promise<RestResponse<T>> {
     const url = this.url(path, request.query)
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS)
     const signal = AbortSignal.any([request.signal, timeout])
@@ -49,20 +69,31 @@ export class RestClient {
       headers['content-type'] = 'application/json'
       body = JSON.stringify(request.body)
     }
+    this.options.budget?.beforeRequest()
     let response: Response
     try {
       response = await fetch(url, { method, headers, body, signal, redirect: 'error' })
     } catch (error) {
       throw this.transportError(error, timeout.aborted, request.signal, 'connect')
     }
-    let parsed: unknown
+    this.options.budget?.afterResponse(response.status, response.headers)
+    let text: string
     try {
       // The body streams after the headers: a reset or a deadline here fails this read, not fetch().
-      parsed = await readBody(response)
+      text = await response.text()
     } catch (error) {
       throw this.transportError(error, timeout.aborted, request.signal, 'read')
     }
-    if (response.ok || request.accept?.includes(response.status)) {
+    if (response.ok) {
+      // A 2xx is a success only when it is the provider's: a documented status, and a JSON body
+      // labelled as JSON. A captive portal's `200 text/html` or a truncated body is not, and
+      // whether the call was carried out is unknown (see `outcomeUnknown`).
+      const problem = foreignSuccess(response, text, request.expect)
+      if (problem) throw unknownOutcome(this.options.provider, `${method} ${path}: ${problem}`)
+      return { status: response.status, body: parseJson(text) as T, headers: response.headers }
+    }
+    const parsed = readErrorBody(text)
+    if (request.accept?.includes(response.status)) {
       return { status: response.status, body: parsed as T, headers: response.headers }
     }
     throw httpError(this.options.provider, response.status, this.options.providerMessage(parsed), response.headers)
@@ -104,12 +135,50 @@ export class RestClient {
   }
 }
 
+/**
+ * Says whether the cloud may have acted on a failed call: a read never changed anything, a
+ * refusal (4xx, 429) means nothing was done, and a mutating call that timed out, broke, got a
+ * 5xx or a foreign 2xx may have been carried out.
+ */
+function withOutcome(error: unknown, method: string): unknown {
+  if (!(error instanceof AppError) || error.info.outcome !== undefined) return error
+  const reads = method === 'GET' || method === 'HEAD'
+  const maybe = !reads && (error.info.code === 'timeout' || error.info.code === 'network' || error.info.code === 'provider-unavailable')
+  return new AppError({ ...error.info, outcome: maybe ? 'unknown' : 'none' })
+}
+
 function isTimeout(value: unknown): boolean {
   return typeof value === 'object' && value !== null && 'name' in value && value.name === 'TimeoutError'
 }
 
-async function readBody(response: Response): Promise<unknown> {
-  const text = await response.text()
+/** Why a 2xx is not the provider's answer, or undefined when it is. */
+function foreignSuccess(response: Response, text: string, expect: number[] | undefined): string | undefined {
+  if (expect && !expect.includes(response.status)) return `HTTP ${response.status} where the API answers ${expect.join(' or ')}`
+  if (text.length === 0) return undefined
+  const type = response.headers.get('content-type') ?? ''
+  if (!/^application\/([a-z0-9.+-]*\+)?json\b/i.test(type.trim())) return `HTTP ${response.status} with ${type.split(';')[0] || 'no content type'} instead of JSON`
+  try {
+    JSON.parse(text)
+  } catch {
+    return `HTTP ${response.status} with a body that is not complete JSON`
+  }
+  return undefined
+}
+
+function parseJson(text: string): unknown {
+  return text.length === 0 ? undefined : (JSON.parse(text) as unknown)
+}
+
+/**
+ * A success answer that did not come from the provider: nobody can say whether the call was
+ * carried out. Retryable, and `outcomeUnknown()` is true for it, so a create is looked up by
+ * its tag before it is ever sent again.
+ */
+export function unknownOutcome(provider: string, detail: string): AppError {
+  return new AppError({ code: 'provider-unavailable', message: `${provider} answered with something Exitdesk does not understand.`, detail, retryable: true })
+}
+
+function readErrorBody(text: string): unknown {
   if (text.length === 0) return undefined
   try {
     return JSON.parse(text) as unknown

@@ -6,6 +6,7 @@
  * cloud inside the call.
  */
 import type { Catalog, CloudInfo, HostLocator, HostState, TunnelMode, TunnelReadiness, TunnelSettings } from '../../shared/domain'
+import type { RequestBudget, RequestPriority } from './budget'
 
 /** The static description of a cloud: drives the renderer's forms and the README table. */
 export type CloudManifest = CloudInfo
@@ -17,6 +18,13 @@ export interface CloudContext {
   credentials: Readonly<Record<string, string>>
   /** API base URL: the manifest default unless the account overrides it (tests point it at a fake). */
   endpoint: string
+  /**
+   * The account's one request budget (./budget.ts): every request the adapter sends passes it.
+   * Absent for a cloud without documented limits, and in tests that talk to an adapter directly.
+   */
+  budget?: RequestBudget
+  /** Whose request this is: 'user' may use the room kept for clicks. Default 'background'. */
+  priority?: RequestPriority
 }
 
 /** Tags every Exitdesk host carries, so one list call finds them all and each one finds itself. */
@@ -36,6 +44,14 @@ export interface ProvisionSpec {
   userData: string
   tunnel: TunnelSettings
   tags: HostTags
+  /**
+   * An earlier create step's outcome is unknown (a timeout, a reset, a 5xx, an answer that was
+   * not the provider's) and the cloud may still carry it out late: look the host's resources up
+   * by their tag or name and adopt what is there, but create nothing. When nothing is found,
+   * return `done: false, unresolved: true`; the host service asks again until the
+   * late-processing window has passed, and only then lets the step create.
+   */
+  lookupOnly?: boolean
 }
 
 /** One instance as the cloud reports it right now. */
@@ -64,6 +80,8 @@ export interface StepResult {
   progress?: string
   /** When not done: what the next call waits for, in words (shown in the table). */
   waitingFor?: string
+  /** A `lookupOnly` step that found nothing and created nothing. */
+  unresolved?: boolean
 }
 
 /** Whose account a credential acts in, as `verify` reports it. */
@@ -93,7 +111,11 @@ export interface Provisioner {
   status(ctx: CloudContext, locator: HostLocator, signal: AbortSignal): Promise<Observation | null>
   /**
    * Advances teardown by one quick step: delete the instance, then (on later calls, once the
-   * cloud says it is gone) everything in `locator.attached`. Idempotent: a 404 counts as done.
+   * cloud says it is gone) everything in `locator.attached`. Idempotent: a 404 counts as done,
+   * and a call with `progress` undefined starts over safely (the host service does that to send
+   * the delete again when the instance outlives a grace period). An attached resource that
+   * another instance still uses (a duplicate made by a late create carries the host's tag) is
+   * left until that instance is gone: the call returns `done: false` meanwhile.
    */
   delete(ctx: CloudContext, locator: HostLocator, progress: string | undefined, signal: AbortSignal): Promise<StepResult>
   /** The list scopes that cover these hosts: `["account"]` for account-wide clouds, regions for EC2 ... */

@@ -10,17 +10,33 @@ import type { Observation } from '../clouds/types'
 import { displayState, type AccountRecord, type HostRecord } from '../store/records'
 import { hostIdFromTags, hostTag } from './tags'
 
-export function mergeObservations(hosts: HostRecord[], account: AccountRecord, observations: Observation[], gone: Set<string>, now: number): void {
+export interface MergeContext {
+  /** Ids of hosts the cloud confirmed gone (asked by id after a list missed them). */
+  gone: Set<string>
+  now: number
+  /** Ids of hosts this Exitdesk tore down lately: an instance still carrying their tag was made by a late create. */
+  retired?: ReadonlySet<string>
+  /** e.g. "DigitalOcean", for the sentences. */
+  cloudLabel?: string
+}
+
+export function mergeObservations(hosts: HostRecord[], account: AccountRecord, observations: Observation[], context: MergeContext): void {
+  const { gone, now } = context
   const seenAt = new Date(now).toISOString()
   const byInstance = new Map(observations.map((o) => [o.instanceId, o]))
+  const known = new Set(hosts.filter((h) => h.cloud === account.cloud && h.locator.instanceId).map((h) => h.locator.instanceId!))
   const claimed = new Set<string>()
   for (const host of hosts.filter((h) => h.accountId === account.id)) {
-    const observed = (host.locator.instanceId ? byInstance.get(host.locator.instanceId) : undefined) ?? observations.find((o) => o.tags.includes(hostTag(host.id)))
+    // A host with a recorded instance is that instance; only a host without one is looked for by its tag.
+    const observed = host.locator.instanceId ? byInstance.get(host.locator.instanceId) : oldest(observations.filter((o) => o.tags.includes(hostTag(host.id)) && !known.has(o.instanceId)))
     if (observed) claimed.add(observed.instanceId)
     if (observed && !host.locator.instanceId && host.phase !== 'created') {
       // The create reached the cloud but its answer was lost: adopt the instance instead of
       // creating another, or, when a teardown is under way, so that it deletes the instance.
-      host.locator = { ...host.locator, instanceId: observed.instanceId }
+      // The per-host tag the create made is recorded, so the teardown removes it too.
+      host.locator = { ...host.locator, instanceId: observed.instanceId, attached: withHostTag(host.locator.attached, host.id) }
+      known.add(observed.instanceId)
+      host.uncertainSince = undefined
       if (host.phase === 'creating') {
         host.phase = 'created'
         host.progress = undefined
@@ -43,9 +59,59 @@ export function mergeObservations(hosts: HostRecord[], account: AccountRecord, o
   for (const observed of observations) {
     if (claimed.has(observed.instanceId) || observed.state === 'deleted') continue
     // Known under another account of the same cloud: not a stranger.
-    if (hosts.some((h) => h.cloud === account.cloud && h.locator.instanceId === observed.instanceId)) continue
-    hosts.push(discoveredRecord(account, observed, seenAt, new Set(hosts.map((h) => h.id))))
+    if (known.has(observed.instanceId)) continue
+    const duplicate = duplicateRecord(hosts, account, observed, context)
+    hosts.push(duplicate ?? discoveredRecord(account, observed, seenAt, new Set(hosts.map((h) => h.id))))
+    known.add(observed.instanceId)
   }
+}
+
+/**
+ * A second instance carrying a host's own tag: a create the cloud carried out after Exitdesk
+ * had stopped waiting for it (DigitalOcean has no idempotency key). It is billed and nobody
+ * asked for it, so it is torn down at once — with nothing attached, so the firewall and tag the
+ * real host uses stay — and both rows say so.
+ */
+function duplicateRecord(hosts: HostRecord[], account: AccountRecord, observed: Observation, context: MergeContext): HostRecord | undefined {
+  const taggedId = hostIdFromTags(observed.tags)
+  if (!taggedId) return undefined
+  const original = hosts.find((h) => h.id === taggedId && h.accountId === account.id && h.duplicateOf === undefined)
+  if (!original && !context.retired?.has(taggedId)) return undefined
+  const cloud = context.cloudLabel ?? 'The cloud'
+  const seenAt = new Date(context.now).toISOString()
+  const what = original ? `a duplicate of "${original.name}"` : 'left by a host that was already deleted'
+  const notice = `${cloud} made a second instance (${observed.instanceId}) for one create, after Exitdesk had stopped waiting for its answer; Exitdesk is deleting it.`
+  if (original) original.notice = notice
+  return {
+    id: randomUUID(),
+    name: observed.name,
+    cloud: account.cloud,
+    accountId: account.id,
+    region: observed.region,
+    plan: observed.plan ?? 'unknown',
+    ipv4: observed.ipv4,
+    ipv6: observed.ipv6,
+    state: 'deleting',
+    rawStatus: observed.rawStatus,
+    createdAt: observed.createdAt ?? seenAt,
+    tunnel: original ? structuredClone(original.tunnel) : { mode: 'tcp', inletsVersion: 'unknown', domains: [], letsEncryptIssuer: 'prod' },
+    locator: { instanceId: observed.instanceId, region: observed.region, attached: [] },
+    discovered: true,
+    phase: 'tearing-down',
+    failures: 0,
+    lastObservedAt: seenAt,
+    duplicateOf: taggedId,
+    notice: `Instance ${observed.instanceId} carries the tag of ${original ? `"${original.name}"` : 'a deleted host'}: it is ${what}, made by a create ${cloud} carried out late. Exitdesk is deleting it; ${original ? `"${original.name}"` : 'nothing else'} is not touched.`,
+  }
+}
+
+function oldest(observations: Observation[]): Observation | undefined {
+  return [...observations].sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? '') || a.instanceId.localeCompare(b.instanceId, undefined, { numeric: true }))[0]
+}
+
+function withHostTag(attached: HostLocator['attached'], hostId: string): HostLocator['attached'] {
+  const tag = hostTag(hostId)
+  return attached.some((resource) => resource.kind === 'tag' && resource.id === tag) ? attached : [...attached, { kind: 'tag', id: tag }]
 }
 
 /**

@@ -25,6 +25,7 @@ export interface KeytarApi {
   getPassword(service: string, account: string): Promise<string | null>
   setPassword(service: string, account: string, password: string): Promise<void>
   deletePassword(service: string, account: string): Promise<boolean>
+  findCredentials(service: string): Promise<Array<{ account: string; password: string }>>
 }
 
 export interface KeytarSecretStoreOptions {
@@ -111,6 +112,20 @@ export function createKeytarSecretStore(service: string, options: KeytarSecretSt
     },
 
     delete: (key) => run(key, undefined, (api) => api.deletePassword(service, key)),
+
+    /**
+     * keytar has no call that lists accounts alone: findCredentials returns the passwords too.
+     * They are dropped here at once and never leave this function; the probe entry is left out.
+     */
+    async list() {
+      try {
+        const found = await (await keytar()).findCredentials(service)
+        return found.map((entry) => entry.account).filter((account) => account !== PROBE_ACCOUNT)
+      } catch (error) {
+        if (error instanceof AppError) throw error
+        throw keyringUnavailable(describeCause(error))
+      }
+    },
   }
 }
 

@@ -52,5 +52,10 @@ export function createMemorySecretStore(options: MemorySecretStoreOptions = {}):
       })
     },
     delete: (key) => run(key, () => values.delete(key)),
+    async list() {
+      await Promise.resolve() // asynchronous, like a real keyring
+      if (unavailableReason !== undefined) throw keyringUnavailable(unavailableReason)
+      return [...values.keys()]
+    },
   }
 }

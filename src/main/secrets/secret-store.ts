@@ -27,6 +27,12 @@ export interface SecretStore {
   set(key: string, value: string): Promise<void>
   /** True when a value was stored under `key` and is now gone. */
   delete(key: string): Promise<boolean>
+  /**
+   * The keys stored in this store (never the values), in no particular order: how accounts and
+   * hosts are found again when the ledger was damaged (../recovery.ts). Not ordered with
+   * writes still in flight.
+   */
+  list(): Promise<string[]>
 }
 
 /** Runs async operations so that those sharing a key never overlap; other keys run freely. */

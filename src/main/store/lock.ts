@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
 import { AppError } from '../../shared/errors'
+import { dataDirProblem } from './disk-errors'
 
 export const LOCK_FILE = 'exitdesk.lock'
 
@@ -15,14 +16,16 @@ export interface DataDirLock {
 
 export async function lockDataDir(dataDir: string, pid: number = process.pid): Promise<DataDirLock> {
   // A lock held by this very process counts too: two cores in one process are as bad as two processes.
-  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 })
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+    throw dataDirProblem(error, dataDir)
+  })
   const file = join(dataDir, LOCK_FILE)
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       await fs.writeFile(file, String(pid), { flag: 'wx', mode: 0o600 })
       return { release: () => fs.rm(file, { force: true }) }
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw dataDirProblem(error, dataDir)
       const owner = Number((await fs.readFile(file, 'utf8').catch(() => '')).trim())
       if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
         throw new AppError({

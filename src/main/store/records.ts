@@ -47,6 +47,22 @@ export interface HostRecord extends Omit<Host, 'busy' | 'tunnel'> {
    * error row carrying this sentence until the user dismisses it with Delete.
    */
   refusal?: string
+  /**
+   * Epoch ms since which a create step's outcome is unknown (timeout, reset, 5xx, an answer
+   * that was not the provider's): until the late-processing window has passed, the host's own
+   * tag is only looked up, never created again (hosts/stepping.ts).
+   */
+  uncertainSince?: number
+  /** Epoch ms since which the teardown has been waiting at its current step (for the delete's grace period). */
+  waitingSince?: number
+  /** How many times the delete was sent again because the instance outlived its grace period. */
+  resends?: number
+  /**
+   * Set on a second instance carrying another host's own tag (a create the cloud carried out
+   * late): the id of the host it duplicates. Such a record is torn down at once, and its
+   * teardown removes only the instance, never what the original host still uses.
+   */
+  duplicateOf?: string
 }
 
 export interface LedgerData {
@@ -67,7 +83,7 @@ export function emptyLedger(): LedgerData {
 }
 
 export function toHost(record: HostRecord): Host {
-  const { requestId: _requestId, phase, progress: _progress, failures: _failures, nextAttemptAt, lastObservedAt: _seen, refusal: _refusal, tunnel, ...host } = record
+  const { requestId: _requestId, phase, progress: _progress, failures: _failures, nextAttemptAt, lastObservedAt: _seen, refusal: _refusal, uncertainSince: _uncertain, waitingSince: _waiting, resends: _resends, duplicateOf: _duplicateOf, tunnel, ...host } = record
   return {
     ...host,
     tunnel: { mode: tunnel.mode, domains: [...tunnel.domains] },

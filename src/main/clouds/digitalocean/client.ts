@@ -19,7 +19,8 @@
  * tags, regions, sizes, account). Nothing here logs: the Authorization header carries the token.
  */
 import { AppError } from '../../../shared/errors'
-import { RestClient, type RestResponse } from '../http'
+import type { RequestGate } from '../budget'
+import { RestClient, unknownOutcome, type RestResponse } from '../http'
 
 export interface DoAccount {
   email: string
@@ -132,6 +133,8 @@ export interface DigitalOceanClientOptions {
   timeoutMs?: number
   /** Bound on pages followed by one list call, so a broken `links` object never loops forever. */
   maxPages?: number
+  /** The account's request budget, seen with the caller's priority (../budget.ts). */
+  budget?: RequestGate
 }
 
 /** `per_page` maximum per specification/shared/parameters.yml. */
@@ -156,11 +159,12 @@ export class DigitalOceanClient {
       headers: () => ({ authorization: `Bearer ${token}` }),
       providerMessage: doErrorMessage,
       timeoutMs: options.timeoutMs,
+      budget: options.budget,
     })
   }
 
   async getAccount(signal: AbortSignal): Promise<DoAccount> {
-    const response = await this.send('GET', '/v2/account', { signal })
+    const response = await this.send('GET', '/v2/account', { signal, expect: [200] })
     const account = member<DoAccount>(response.body, 'account', ACCOUNT_SHAPE)
     // The team decides which account this is, so a team object without a uuid is not guessed around.
     if (account.team !== undefined && account.team !== null) shaped(account.team, 'account.team', TEAM_SHAPE)
@@ -176,19 +180,19 @@ export class DigitalOceanClient {
   }
 
   async createDroplet(body: DoDropletCreate, signal: AbortSignal): Promise<DoDroplet> {
-    const response = await this.send('POST', '/v2/droplets', { body, signal })
+    const response = await this.send('POST', '/v2/droplets', { body, signal, expect: [202] })
     return checkDroplet(member(response.body, 'droplet', DROPLET_SHAPE), 'droplet')
   }
 
   /** `null` when DigitalOcean no longer knows the droplet (404). */
   async getDroplet(id: string, signal: AbortSignal): Promise<DoDroplet | null> {
-    const response = await this.send('GET', `/v2/droplets/${dropletId(id)}`, { signal, accept: [404] })
+    const response = await this.send('GET', `/v2/droplets/${dropletId(id)}`, { signal, accept: [404], expect: [200] })
     return response.status === 404 ? null : checkDroplet(member(response.body, 'droplet', DROPLET_SHAPE), 'droplet')
   }
 
   /** Asks DigitalOcean to destroy the droplet (204). Returns false when it was already gone (404). */
   async deleteDroplet(id: string, signal: AbortSignal): Promise<boolean> {
-    const response = await this.send('DELETE', `/v2/droplets/${dropletId(id)}`, { signal, accept: [404] })
+    const response = await this.send('DELETE', `/v2/droplets/${dropletId(id)}`, { signal, accept: [404], expect: [204] })
     return response.status !== 404
   }
 
@@ -202,36 +206,37 @@ export class DigitalOceanClient {
   }
 
   async createFirewall(body: DoFirewallCreate, signal: AbortSignal): Promise<DoFirewall> {
-    const response = await this.send('POST', '/v2/firewalls', { body, signal })
+    const response = await this.send('POST', '/v2/firewalls', { body, signal, expect: [202] })
     return member(response.body, 'firewall', FIREWALL_SHAPE)
   }
 
   /** Returns false when the firewall was already gone (404). */
   async deleteFirewall(id: string, signal: AbortSignal): Promise<boolean> {
-    const response = await this.send('DELETE', `/v2/firewalls/${encodeURIComponent(id)}`, { signal, accept: [404] })
+    const response = await this.send('DELETE', `/v2/firewalls/${encodeURIComponent(id)}`, { signal, accept: [404], expect: [204] })
     return response.status !== 404
   }
 
   /** True when the tag exists. */
   async tagExists(name: string, signal: AbortSignal): Promise<boolean> {
-    const response = await this.send('GET', `/v2/tags/${encodeURIComponent(name)}`, { signal, accept: [404] })
+    const response = await this.send('GET', `/v2/tags/${encodeURIComponent(name)}`, { signal, accept: [404], expect: [200] })
     return response.status !== 404
   }
 
   async createTag(name: string, signal: AbortSignal): Promise<void> {
-    await this.send('POST', '/v2/tags', { body: { name }, signal })
+    const response = await this.send('POST', '/v2/tags', { body: { name }, signal, expect: [201] })
+    member(response.body, 'tag', TAG_SHAPE)
   }
 
   /** Returns false when the tag was already gone (404). resources/tags/tags_delete.yml */
   async deleteTag(name: string, signal: AbortSignal): Promise<boolean> {
-    const response = await this.send('DELETE', `/v2/tags/${encodeURIComponent(name)}`, { signal, accept: [404] })
+    const response = await this.send('DELETE', `/v2/tags/${encodeURIComponent(name)}`, { signal, accept: [404], expect: [204] })
     return response.status !== 404
   }
 
   private async send<T = unknown>(
     method: string,
     path: string,
-    request: { signal: AbortSignal; body?: unknown; query?: Record<string, string | number | undefined>; accept?: number[] },
+    request: { signal: AbortSignal; body?: unknown; query?: Record<string, string | number | undefined>; accept?: number[]; expect?: number[] },
   ): Promise<RestResponse<T>> {
     try {
       const response = await this.rest.request<T>(method, path, request)
@@ -260,7 +265,7 @@ export class DigitalOceanClient {
     const items: T[] = []
     let page = 1
     for (let fetched = 0; fetched < this.maxPages; fetched += 1) {
-      const response = await this.send<unknown>('GET', path, { signal, query: { ...query, page, per_page: MAX_PER_PAGE } })
+      const response = await this.send<unknown>('GET', path, { signal, query: { ...query, page, per_page: MAX_PER_PAGE }, expect: [200] })
       if (!isRecord(response.body)) throw unexpectedAnswer(`the answer to GET ${path} is not a JSON object`)
       const body = response.body as ListBody
       const pageItems = body[key]
@@ -290,7 +295,7 @@ export const UNEXPECTED_ANSWER = 'DigitalOcean answered with something Exitdesk 
  */
 function unexpectedAnswer(what: string): AppError {
   // `what` is Exitdesk's diagnosis, not DigitalOcean's words: it goes in `detail`.
-  return new AppError({ code: 'provider-unavailable', message: UNEXPECTED_ANSWER, detail: what, retryable: true })
+  return unknownOutcome('DigitalOcean', what)
 }
 
 type FieldKind = 'string' | 'number' | 'boolean' | 'array' | 'object' | 'id'
@@ -303,6 +308,7 @@ const REGION_SHAPE: Shape = { slug: 'string', name: 'string', available: 'boolea
 const SIZE_SHAPE: Shape = { slug: 'string', memory: 'number', vcpus: 'number', disk: 'number', price_monthly: 'number', regions: 'array', available: 'boolean' }
 const DROPLET_SHAPE: Shape = { id: 'id', name: 'string', status: 'string', region: 'object?', networks: 'object?', tags: 'array?' }
 const FIREWALL_SHAPE: Shape = { id: 'string', name: 'string' }
+const TAG_SHAPE: Shape = { name: 'string' }
 const NETWORKS_SHAPE: Shape = { v4: 'array?', v6: 'array?' }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -9,8 +9,14 @@
  * Create (HTTPS): [tag exists? POST /v2/tags] + [find by name | POST /v2/firewalls] -> 'firewall-created'
  *                 then the droplet step as for TCP                               -> done
  * Teardown:       DELETE /v2/droplets/{id}                                       -> 'droplet-delete-requested'
- *                 GET /v2/droplets/{id} until 404, then DELETE each firewall,
- *                 then the host's own tag                                       -> done
+ *                 GET /v2/droplets/{id} until 404                                -> (same call goes on)
+ *                 GET /v2/droplets?tag_name=<host tag>: another droplet carrying
+ *                 the tag (a duplicate from a late create) must go first         -> 'droplet-gone'
+ *                 then DELETE each firewall, then the host's own tag             -> done
+ *
+ * DigitalOcean has no idempotency key for creates. A create whose outcome is unknown is
+ * therefore looked up by the host's tag (droplet) or name (firewall) with `lookupOnly` until the
+ * host service's late-processing window has passed; nothing is created blind.
  *
  * TCP tunnels get no firewall: the client decides which ports it advertises, so every port
  * stays open, as the original inlets provision package does. HTTPS tunnels open only 8123
@@ -40,12 +46,19 @@ export const PROGRESS = {
   firewallCreated: 'firewall-created',
   dropletCreated: 'droplet-created',
   dropletDeleteRequested: 'droplet-delete-requested',
+  dropletGone: 'droplet-gone',
   attachedRemoved: 'attached-removed',
 } as const
 
 export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOptions = {}): Provisioner {
   const clientFor = (ctx: CloudContext): DigitalOceanClient =>
-    new DigitalOceanClient({ endpoint: ctx.endpoint, token: ctx.credentials.token ?? '', timeoutMs: options.timeoutMs, maxPages: options.maxPages })
+    new DigitalOceanClient({
+      endpoint: ctx.endpoint,
+      token: ctx.credentials.token ?? '',
+      timeoutMs: options.timeoutMs,
+      maxPages: options.maxPages,
+      budget: ctx.budget?.gate(ctx.priority ?? 'background'),
+    })
 
   return {
     manifest: DIGITALOCEAN_MANIFEST,
@@ -80,11 +93,12 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
       if (spec.tunnel.mode === 'https' && !next.attached.some((resource) => resource.kind === 'firewall')) {
         // A Cloud Firewall may only name tags that exist (shared/attributes/existing_tags_array.yml),
         // while droplet create makes its tags on the fly; so the host tag is made here first.
-        if (!(await client.tagExists(spec.tags.host, signal))) await client.createTag(spec.tags.host, signal)
         recordHostTag(next, spec.tags.host)
+        if (!spec.lookupOnly && !(await client.tagExists(spec.tags.host, signal))) await client.createTag(spec.tags.host, signal)
         const name = firewallName(spec.hostId)
-        // A create that succeeded before a crash must be found, not repeated.
+        // A create that succeeded before a crash or a lost answer must be found, not repeated.
         const existing = (await client.listFirewalls(signal)).find((firewall) => firewall.name === name)
+        if (!existing && spec.lookupOnly) return { done: false, locator: next, unresolved: true, waitingFor: 'DigitalOcean to show whether it made the firewall' }
         const firewall = existing ?? (await client.createFirewall(httpsFirewall(name, spec.tags.host), signal))
         next.attached.push({ kind: 'firewall', id: firewall.id })
         return { done: false, locator: next, progress: PROGRESS.firewallCreated, waitingFor: 'the droplet to be created' }
@@ -92,7 +106,9 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
 
       // The host tag is unique to this host: a droplet carrying it is one an earlier,
       // interrupted call already created, so it is adopted instead of paying for two.
+      // Several (a late create) means duplicates: the oldest is the host, the refresh removes the rest.
       const [found] = await client.listDroplets({ tagName: spec.tags.host }, signal)
+      if (!found && spec.lookupOnly) return { done: false, locator: next, unresolved: true, waitingFor: 'DigitalOcean to show whether it made the droplet' }
       const droplet = found ?? (await client.createDroplet(dropletRequest(spec), signal))
       next.instanceId = String(droplet.id)
       // Droplet create made the host tag if it did not exist; it is removed at teardown.
@@ -109,7 +125,7 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
     async delete(ctx, locator, progress, signal): Promise<StepResult> {
       const client = clientFor(ctx)
       const next = copyLocator(locator)
-      if (next.instanceId) {
+      if (next.instanceId && progress !== PROGRESS.dropletGone) {
         const stillThere =
           progress === PROGRESS.dropletDeleteRequested
             ? (await client.getDroplet(next.instanceId, signal)) !== null
@@ -121,6 +137,12 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
       // The droplet is gone (or was never created): now its firewall can go, then the tag the
       // firewall targeted. A 404 means an earlier call already removed it.
       await findUnrecordedFirewalls(client, next, signal)
+      // Never while another droplet still carries the host's tag (a duplicate from a create
+      // carried out late): the firewall protects it, and removing the tag would hide it.
+      const carriers = (await dropletsCarrying(client, hostTagsOf(next), signal)).filter((id) => id !== next.instanceId)
+      if (carriers.length > 0) {
+        return { done: false, locator: next, progress: PROGRESS.dropletGone, waitingFor: `droplet ${carriers.join(', ')}, which carries this host's tag, to be deleted first` }
+      }
       for (const kind of ['firewall', 'tag'] as const) {
         for (const resource of next.attached.filter((attached) => attached.kind === kind)) {
           await (kind === 'firewall' ? client.deleteFirewall(resource.id, signal) : client.deleteTag(resource.id, signal))
@@ -216,11 +238,22 @@ function planLabel(size: DoSize): string {
  * One list call, made only when no firewall is recorded but a host tag is.
  */
 async function findUnrecordedFirewalls(client: DigitalOceanClient, locator: HostLocator, signal: AbortSignal): Promise<void> {
-  const hostTags = locator.attached.filter((resource) => resource.kind === 'tag').map((resource) => resource.id)
+  const hostTags = hostTagsOf(locator)
   if (hostTags.length === 0 || locator.attached.some((resource) => resource.kind === 'firewall')) return
   for (const firewall of await client.listFirewalls(signal)) {
     if (firewall.tags?.some((tag) => hostTags.includes(tag))) locator.attached.push({ kind: 'firewall', id: firewall.id })
   }
+}
+
+function hostTagsOf(locator: HostLocator): string[] {
+  return locator.attached.filter((resource) => resource.kind === 'tag').map((resource) => resource.id)
+}
+
+/** Ids of droplets still carrying any of these tags (one list call per tag; none when there is no tag). */
+async function dropletsCarrying(client: DigitalOceanClient, tags: string[], signal: AbortSignal): Promise<string[]> {
+  const ids: string[] = []
+  for (const tag of tags) for (const droplet of await client.listDroplets({ tagName: tag }, signal)) ids.push(String(droplet.id))
+  return ids
 }
 
 function recordHostTag(locator: HostLocator, tag: string): void {

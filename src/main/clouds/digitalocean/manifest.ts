@@ -93,4 +93,16 @@ export const DIGITALOCEAN_MANIFEST: CloudManifest = {
     source: 'https://github.com/digitalocean/openapi/blob/main/specification/resources/account/models/account.yml',
   },
   links: { console: 'https://cloud.digitalocean.com/', docs: 'https://docs.digitalocean.com/' },
+  rateLimits: {
+    // "Rate Limit" in specification/description.yml: per token, 5,000 requests an hour and 250
+    // a minute, each on a rolling basis (a request stops counting an hour after it was made);
+    // answers carry ratelimit-limit/-remaining/-reset, and a 429 of the burst limit retry-after.
+    // Some endpoints have lower limits of their own (GET /v2/account/keys, 10 per 60 s), none
+    // of which Exitdesk calls.
+    windows: [
+      { requests: 5_000, perSeconds: 3_600 },
+      { requests: 250, perSeconds: 60 },
+    ],
+    source: 'https://github.com/digitalocean/openapi/blob/main/specification/description.yml',
+  },
 }

@@ -58,6 +58,11 @@ export interface SimulatorProvisioner extends Provisioner {
   simulateReadiness(locator: HostLocator, tunnel: ReadinessTunnel): Promise<SimulatedReadiness>
 }
 
+/** One simulated firewall per host, named after it (as DigitalOcean's adapter names its firewalls). */
+const firewallName = (hostId: string): string => `exitdesk-${hostId}`
+/** The per-host tag (hosts/tags.ts) of the host a simulated firewall was made for. */
+const hostTagOf = (firewall: { name: string }): string => `exitdesk-host-${firewall.name.slice('exitdesk-'.length)}`
+
 export function createSimulatorProvisioner(options: SimulatorOptions): SimulatorProvisioner {
   const bootMs = options.bootMs ?? SIM_BOOT_MS
   const teardownMs = options.teardownMs ?? SIM_TEARDOWN_MS
@@ -126,12 +131,21 @@ export function createSimulatorProvisioner(options: SimulatorOptions): Simulator
       if (!simulatorManifest.regions.some((r) => r.id === spec.region)) {
         throw new AppError({ code: 'unprocessable', message: 'The simulated cloud could not accept these settings.', providerMessage: `unknown region ${spec.region}`, retryable: false })
       }
+      if (locator.instanceId) return { done: true, locator }
       if (spec.tunnel.mode === 'https' && progress !== 'firewall-created') {
-        const id = `sim-fw-${sim.nextNumber++}`
-        sim.firewalls.push({ id, name: `exitdesk-${spec.hostId}`, ports: [8123, 80, 443] })
+        // Like a real cloud's adapter: what an earlier, interrupted call made is found, not made twice.
+        const name = firewallName(spec.hostId)
+        const existing = sim.firewalls.find((f) => f.name === name)
+        if (!existing && spec.lookupOnly) return { done: false, locator, unresolved: true, waitingFor: 'the simulated cloud to show whether it made the firewall' }
+        const id = existing?.id ?? `sim-fw-${sim.nextNumber++}`
+        if (!existing) sim.firewalls.push({ id, name, ports: [8123, 80, 443] })
         await save()
-        return { done: false, progress: 'firewall-created', locator: { ...locator, attached: [...locator.attached, { kind: 'firewall', id }] } }
+        const attached = locator.attached.some((a) => a.id === id) ? locator.attached : [...locator.attached, { kind: 'firewall' as const, id }]
+        return { done: false, progress: 'firewall-created', locator: { ...locator, attached } }
       }
+      const found = sim.instances.find((i) => i.deleteRequestedAtMs === undefined && i.tags.includes(spec.tags.host))
+      if (found) return { done: true, locator: { ...locator, instanceId: found.id } }
+      if (spec.lookupOnly) return { done: false, locator, unresolved: true, waitingFor: 'the simulated cloud to show whether it made the instance' }
       const number = sim.nextNumber++
       const instance: SimInstance = {
         id: `sim-${number}`,
@@ -158,14 +172,22 @@ export function createSimulatorProvisioner(options: SimulatorOptions): Simulator
       const sim = await load()
       sweep(sim)
       const instance = sim.instances.find((i) => i.id === locator.instanceId)
-      if (instance && progress !== 'instance-delete-requested') {
+      if (instance && progress !== 'instance-delete-requested' && progress !== 'instance-gone') {
         instance.deleteRequestedAtMs = options.clock.now()
         await save()
         return { done: false, progress: 'instance-delete-requested', locator, waitingFor: 'the simulated instance to stop' }
       }
       if (instance) return { done: false, progress, locator, waitingFor: 'the simulated instance to stop' }
-      const attachedIds = new Set(locator.attached.map((a) => a.id))
-      sim.firewalls = sim.firewalls.filter((f) => !attachedIds.has(f.id))
+      // The host's firewall: the one recorded, or one named after the host's tag (its create
+      // answer was lost before the firewall could be recorded).
+      const tagged = new Set(locator.attached.filter((a) => a.kind === 'tag').map((a) => a.id))
+      const mine = sim.firewalls.filter((f) => locator.attached.some((a) => a.id === f.id) || tagged.has(hostTagOf(f)))
+      const hostTags = new Set([...tagged, ...mine.map(hostTagOf)])
+      // A duplicate instance (a create carried out late) carries the host's tag: the firewall
+      // made for that host stays until the duplicate is gone too.
+      const carriers = sim.instances.filter((i) => i.id !== locator.instanceId && i.tags.some((t) => hostTags.has(t)))
+      if (carriers.length > 0) return { done: false, progress: 'instance-gone', locator, waitingFor: `simulated instance ${carriers.map((i) => i.id).join(', ')}, which carries this host's tag, to be deleted first` }
+      sim.firewalls = sim.firewalls.filter((f) => !mine.includes(f))
       await save()
       return { done: true, locator: { ...locator, attached: [] } }
     },

@@ -17,3 +17,12 @@ export function canCopy(host: Pick<Host, 'state' | 'ipv4'>): boolean {
 export function canDelete(host: Pick<Host, 'state'>): boolean {
   return host.state !== 'deleting' && host.state !== 'deleted'
 }
+
+/**
+ * A teardown in trouble — waiting on a retry after a failure, or on an instance the cloud still
+ * has after accepting its delete (main then says so in `notice`) — may be sent again at once by
+ * the user: main drops the back-off and sends the delete again from the start.
+ */
+export function canRetryTeardown(host: Pick<Host, 'state' | 'busy' | 'retryAt' | 'lastError' | 'notice'>): boolean {
+  return host.state === 'deleting' && host.busy && (Boolean(host.retryAt) || Boolean(host.lastError) || Boolean(host.notice))
+}

@@ -8,7 +8,7 @@ interface Props {
   onClose: () => void
 }
 
-/** "Delete <name>?" — names what goes: the VM and its firewall. */
+/** "Delete <name>?" — names what goes: the VM, and the firewall an HTTPS host has. */
 export function DeleteHostDialog({ host, cloudLabel, onClose }: Props) {
   const deleteHost = useDeleteHost()
   return (
@@ -22,7 +22,8 @@ export function DeleteHostDialog({ host, cloudLabel, onClose }: Props) {
       onConfirm={() => deleteHost.mutate(host.id, { onSuccess: onClose })}
     >
       <p>
-        This removes the VM <strong>{host.name}</strong> and its firewall from {cloudLabel} ({host.region}).
+        This removes the VM <strong>{host.name}</strong>
+        {host.tunnel.mode === 'https' ? ' and its firewall' : ''} from {cloudLabel} ({host.region}).
         {host.ipv4 ? ` Tunnels to ${host.ipv4} stop working and the address is released.` : ''} This cannot be undone.
       </p>
     </ConfirmDialog>

@@ -4,7 +4,8 @@ import { ErrorMessage } from '../../components/ErrorMessage'
 import { SimulatedTag } from '../../components/SimulatedTag'
 import { StateBadge } from '../../components/StateBadge'
 import { formatAge, formatMoney, formatRetry } from '../../lib/format'
-import { canCopy, canDelete } from '../../lib/hosts'
+import { useDeleteHost } from '../../api'
+import { canCopy, canDelete, canRetryTeardown } from '../../lib/hosts'
 import { ClientCommandDialog } from './ClientCommandDialog'
 import { CopyFallback } from './CopyFallback'
 import { DeleteHostDialog } from './DeleteHostDialog'
@@ -24,13 +25,14 @@ export function HostRow({ host, cloud, account, now }: Props) {
   const { state: copy, notes: copyNotes, copyCommand, copyToken, dismiss, dismissNotes } = useCopyFromMain(host.id)
   const [confirming, setConfirming] = useState(false)
   const [choosingCommand, setChoosingCommand] = useState(false)
+  const retryTeardown = useDeleteHost()
   const copyable = canCopy(host)
   const copyTitle = copyable ? undefined : 'Available once the host is active and has an IP address'
   const region = cloud?.regions.find((candidate) => candidate.id === host.region)
   const plan = cloud?.plans.find((candidate) => candidate.id === host.plan)
   const cloudLabel = cloud?.label ?? host.cloud
   const retryText = host.retryAt ? formatRetry(host.retryAt, now) : undefined
-  const hasDetail = Boolean(host.lastError) || Boolean(retryText) || copy.status === 'shown' || copy.status === 'failed' || copyNotes.length > 0
+  const hasDetail = Boolean(host.lastError) || Boolean(host.notice) || Boolean(retryText) || Boolean(retryTeardown.error) || copy.status === 'shown' || copy.status === 'failed' || copyNotes.length > 0
 
   return (
     <>
@@ -105,15 +107,29 @@ export function HostRow({ host, cloud, account, now }: Props) {
             >
               Copy token
             </button>
-            <button
-              type="button"
-              className="button button-small button-danger-quiet"
-              data-testid="host-delete"
-              disabled={!canDelete(host)}
-              onClick={() => setConfirming(true)}
-            >
-              {host.state === 'deleting' ? 'Deleting…' : 'Delete'}
-            </button>
+            {canRetryTeardown(host) ? (
+              <button
+                type="button"
+                className="button button-small button-danger-quiet"
+                data-testid="host-retry-teardown"
+                title="Send the delete to the cloud again now instead of waiting for the next try"
+                aria-busy={retryTeardown.isPending}
+                disabled={retryTeardown.isPending}
+                onClick={() => retryTeardown.mutate(host.id)}
+              >
+                Retry teardown
+              </button>
+            ) : (
+              <button
+                type="button"
+                className="button button-small button-danger-quiet"
+                data-testid="host-delete"
+                disabled={!canDelete(host)}
+                onClick={() => setConfirming(true)}
+              >
+                {host.state === 'deleting' ? 'Deleting…' : 'Delete'}
+              </button>
+            )}
           </div>
           {copy.status === 'copied' ? (
             <span className="copied" role="status" data-testid="copied-text">
@@ -132,6 +148,12 @@ export function HostRow({ host, cloud, account, now }: Props) {
                 {host.lastError}
               </p>
             ) : null}
+            {host.notice ? (
+              <p className="hint" role="status" data-testid="host-notice">
+                {host.notice}
+              </p>
+            ) : null}
+            {retryTeardown.error ? <ErrorMessage error={retryTeardown.error} lead="The teardown could not be retried." /> : null}
             {retryText && host.retryAt ? (
               <p className="hint retry-note" data-testid="host-retry" title={new Date(host.retryAt).toLocaleString()}>
                 {retryText}

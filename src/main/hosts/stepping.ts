@@ -1,0 +1,275 @@
+/**
+ * Stepping: runs one create or teardown step of one host against its cloud and records the
+ * outcome, so the host service, a refresh and a restart all go on from the same record.
+ *
+ * The rules that keep a cloud from being billed twice or left with something behind:
+ * - A create step whose outcome is unknown (a timeout, a reset, a 5xx, an answer that was not
+ *   the provider's) is never sent again blind. For LATE_CREATE_WINDOW_MS the step only looks the
+ *   host's own tag up (`lookupOnly`); the row says "checking whether <cloud> made it". A cloud
+ *   that carries a create out even later makes a duplicate, which the refresh recognises by the
+ *   tag and removes (./merge.ts).
+ * - A teardown whose instance is still there DELETE_GRACE_MS after the delete was accepted
+ *   (a 204 the cloud did not carry out) sends the delete again, with the grace doubling, and the
+ *   row says so; the user can ask for it at once (`retryTeardown`).
+ * - A teardown of a host whose create outcome is unknown first waits out the same window, so a
+ *   droplet made late is found and deleted instead of left running.
+ * - "Done" on a teardown may rest on 404s: the record goes only when the account's credential
+ *   is proven to be the account's (accounts/identity-proof.ts).
+ */
+import type { HostLocator } from '../../shared/domain'
+import { AppError, describeError, outcomeUnknown, toErrorInfo, type AppErrorInfo } from '../../shared/errors'
+import type { AccountService } from '../accounts/account-service'
+import { proofError } from '../accounts/identity-proof'
+import type { Clock } from '../clock'
+import type { CloudContext, ProvisionSpec, StepResult } from '../clouds/types'
+import { withDeadline } from '../deadline'
+import type { Ledger } from '../store/ledger'
+import type { HostRecord } from '../store/records'
+import { buildUserData } from '../tunnel/userdata'
+import { backoffMs } from './backoff'
+import { APP_TAG, hostTag } from './tags'
+import type { TunnelTokens } from './tunnel-tokens'
+
+/**
+ * How long a create with an unknown outcome is only looked up, never re-sent. DigitalOcean has
+ * no idempotency key and has been seen to carry a create out after the client gave up; three
+ * minutes covers its late processing with room to spare, at the price of a slower retry.
+ */
+export const LATE_CREATE_WINDOW_MS = 3 * 60_000
+/** How often the look-up of an uncertain create is repeated inside that window. */
+export const LOOKUP_INTERVAL_MS = 10_000
+/** How long an accepted delete may leave the instance in place before it is sent again (doubling). */
+export const DELETE_GRACE_MS = 60_000
+export const MAX_DELETE_GRACE_MS = 10 * 60_000
+
+export function deleteGraceMs(resends: number): number {
+  return Math.min(DELETE_GRACE_MS * 2 ** resends, MAX_DELETE_GRACE_MS)
+}
+
+export interface StepperDeps {
+  ledger: Ledger
+  accounts: AccountService
+  clock: Clock
+  tokens: TunnelTokens
+  /** Hosts whose teardown was asked for and is not recorded yet: no create step may start for them. */
+  teardownRequested: ReadonlySet<string>
+}
+
+export class HostStepper {
+  /** Hosts with a step running right now: never a second step for them. */
+  private readonly running = new Set<string>()
+
+  constructor(private readonly deps: StepperDeps) {}
+
+  isRunning(hostId: string): boolean {
+    return this.running.has(hostId)
+  }
+
+  /**
+   * Runs one create or teardown step for a host, records the outcome, and returns the error if
+   * it failed. `foreground`: a form waits for this answer, so a refusal goes back to it rather
+   * than staying in the table.
+   */
+  async advance(hostId: string, options: { foreground?: () => boolean } = {}): Promise<AppErrorInfo | undefined> {
+    const record = this.find(hostId)
+    if (!record || record.phase === 'created' || this.running.has(hostId)) return undefined
+    if (record.phase === 'creating' && this.deps.teardownRequested.has(hostId)) return undefined
+    this.running.add(hostId)
+    try {
+      const provisioner = this.deps.accounts.provisioner(record.cloud)
+      const ctx = await this.deps.accounts.context(record.accountId)
+      const now = this.deps.clock.now()
+      let result: StepResult
+      let resent = false
+      if (record.phase === 'creating') {
+        const spec = { ...(await this.specFor(record)), lookupOnly: uncertain(record, now) }
+        result = await withDeadline((signal) => provisioner.provision(ctx, spec, record.locator, record.progress, signal))
+      } else {
+        // An accepted delete the cloud did not carry out: after the grace, start over (idempotent).
+        resent = record.progress !== undefined && record.waitingSince !== undefined && now - record.waitingSince >= deleteGraceMs(record.resends ?? 0)
+        const progress = resent ? undefined : record.progress
+        const found = record.locator.instanceId || progress ? record.locator : await this.findLostInstance(record, ctx)
+        const locator = withOwnTag(found, record)
+        if (!locator.instanceId && !progress && uncertain(record, now)) {
+          result = { done: false, locator, unresolved: true, waitingFor: `${provisioner.manifest.label} to show whether it made the instance` }
+        } else {
+          result = await withDeadline((signal) => provisioner.delete(ctx, locator, progress, signal))
+          // "Done" may rest on 404s; the record goes only if they came from this account's own credential.
+          if (result.done) {
+            const refused = proofError(await this.deps.accounts.proveIdentity(record.accountId))
+            if (refused) throw refused
+          }
+        }
+      }
+      return await this.applyStep(record, result, resent)
+    } catch (error) {
+      const info = toErrorInfo(error)
+      await this.recordFailure(hostId, info, options.foreground?.() === true)
+      await this.noteCredentialProblem(record.accountId, info)
+      return info
+    } finally {
+      this.running.delete(hostId)
+    }
+  }
+
+  /**
+   * A teardown of a host whose create answer was lost (no instance id recorded): one list by
+   * its own tag finds the instance if the cloud made it, so the teardown deletes it instead of
+   * reporting "gone" while it keeps running.
+   */
+  private async findLostInstance(record: HostRecord, ctx: CloudContext): Promise<HostLocator> {
+    const provisioner = this.deps.accounts.provisioner(record.cloud)
+    for (const scope of provisioner.listScopes([record.locator])) {
+      const [found] = await withDeadline((signal) => provisioner.listByTag(ctx, scope, hostTag(record.id), signal))
+      if (found) {
+        const locator = { ...record.locator, instanceId: found.instanceId }
+        await this.update(record.id, (host) => void (host.locator = locator))
+        return locator
+      }
+    }
+    return record.locator
+  }
+
+  /**
+   * Records a step's result. The phase is checked against the ledger as it is NOW: a teardown
+   * asked for while a create step ran keeps what that step created and stays a teardown.
+   */
+  private async applyStep(record: HostRecord, result: StepResult, resent: boolean): Promise<undefined> {
+    const now = this.deps.clock.now()
+    const label = this.deps.accounts.provisioner(record.cloud).manifest.label
+    const outcome = await this.deps.ledger.update((data) => {
+      const host = data.hosts.find((h) => h.id === record.id)
+      if (!host) return 'gone'
+      host.locator = result.locator
+      host.failures = 0
+      host.nextAttemptAt = undefined
+      host.lastError = undefined
+      if (host.phase !== record.phase) return 'superseded'
+      if (result.unresolved) {
+        // Nothing found and nothing made: look again soon, until the window has passed.
+        host.uncertainSince ??= now
+        host.nextAttemptAt = now + LOOKUP_INTERVAL_MS
+        host.rawStatus = `checking whether ${label} made it`
+        return 'checking'
+      }
+      if (host.phase === 'creating') host.uncertainSince = undefined
+      if (result.done && host.phase === 'tearing-down') {
+        if (host.refusal) {
+          // A background create the cloud refused: its leftovers are gone; keep the reason in view.
+          Object.assign(host, { phase: 'created', state: 'error', rawStatus: 'create refused', progress: undefined, lastError: host.refusal, locator: { region: host.region, attached: [] } })
+          clearWaiting(host)
+          return 'tombstone'
+        }
+        data.hosts = data.hosts.filter((h) => h.id !== record.id)
+        return 'removed'
+      }
+      const progress = result.done ? undefined : result.progress
+      if (host.phase === 'tearing-down' && !result.done) {
+        if (resent) {
+          host.resends = (host.resends ?? 0) + 1
+          host.notice = `${label} still had the instance ${Math.round(deleteGraceMs(host.resends - 1) / 1000)} s after accepting its delete, so Exitdesk sent the delete again (${ordinal(host.resends + 1)} time).`
+        }
+        if (resent || progress !== host.progress || host.waitingSince === undefined) host.waitingSince = now
+      }
+      host.progress = progress
+      if (result.done) {
+        host.phase = 'created'
+        host.rawStatus = 'created'
+        clearWaiting(host)
+      } else if (result.waitingFor) {
+        host.rawStatus = `waiting for ${result.waitingFor}`
+      }
+      return 'advanced'
+    })
+    if (outcome === 'removed') await this.deps.tokens.forget(record.id)
+    return undefined
+  }
+
+  private async recordFailure(hostId: string, info: AppErrorInfo, foreground: boolean): Promise<void> {
+    const now = this.deps.clock.now()
+    const label = (cloud: HostRecord['cloud']): string => this.deps.accounts.provisioner(cloud).manifest.label
+    const removable = await this.deps.ledger.update((data) => {
+      const host = data.hosts.find((h) => h.id === hostId)
+      if (!host) return false
+      host.failures += 1
+      host.lastError = describeError(info)
+      host.nextAttemptAt = now + backoffMs(host.failures, info.retryAfterSeconds)
+      if (host.phase === 'creating' && outcomeUnknown(info)) {
+        // The cloud may have made it anyway (and may still): only look it up until the window has passed.
+        host.uncertainSince ??= now
+        host.rawStatus = `checking whether ${label(host.cloud)} made it`
+      }
+      if (host.phase === 'creating' && !info.retryable && !host.locator.instanceId && !this.deps.teardownRequested.has(hostId)) {
+        // The cloud refused the create: remove whatever was made for it (e.g. a firewall). When
+        // no form is waiting for the answer, the reason stays in the table afterwards.
+        host.phase = 'tearing-down'
+        host.progress = undefined
+        host.nextAttemptAt = undefined
+        host.state = 'error'
+        if (!foreground) host.refusal = describeError(info)
+      }
+      const nothingMade = host.phase === 'tearing-down' && !host.locator.instanceId && host.locator.attached.length === 0 && host.uncertainSince === undefined
+      if (foreground && nothingMade) data.hosts = data.hosts.filter((h) => h.id !== hostId)
+      return foreground && nothingMade
+    })
+    if (removable) await this.deps.tokens.forget(hostId)
+  }
+
+  /** A 401/403 means the credential, not the cloud, is the problem: say so on the account. */
+  async noteCredentialProblem(accountId: string, info: AppErrorInfo): Promise<void> {
+    if (info.code === 'unauthorized' || info.code === 'forbidden') await this.deps.accounts.markFailing(accountId, describeError(info)).catch(() => undefined)
+  }
+
+  private async specFor(record: HostRecord): Promise<ProvisionSpec> {
+    const token = await this.deps.tokens.read(record.id)
+    if (!token) throw new AppError({ code: 'not-found', message: "This host's tunnel token is missing from the keychain, so it cannot be created.", retryable: false })
+    return {
+      hostId: record.id,
+      name: record.name,
+      region: record.region,
+      plan: record.plan,
+      userData: buildUserData({ ...record.tunnel, token, publicIpv4Url: this.deps.accounts.provisioner(record.cloud).manifest.publicIpv4MetadataUrl }),
+      tunnel: record.tunnel,
+      tags: { app: APP_TAG, host: hostTag(record.id) },
+    }
+  }
+
+  private find(hostId: string): HostRecord | undefined {
+    return this.deps.ledger.read().hosts.find((h) => h.id === hostId)
+  }
+
+  private update(hostId: string, change: (host: HostRecord) => void): Promise<void> {
+    return this.deps.ledger.update((data) => {
+      const host = data.hosts.find((h) => h.id === hostId)
+      if (host) change(host)
+    })
+  }
+}
+
+/**
+ * What a teardown removes includes everything carrying the host's own tag, also what a create
+ * step made before its answer was lost (a firewall not yet recorded). Not for a duplicate's
+ * record: the tag is the live host's, and so is what carries it.
+ */
+function withOwnTag(locator: HostLocator, record: HostRecord): HostLocator {
+  if (record.duplicateOf !== undefined) return locator
+  const tag = hostTag(record.id)
+  if (locator.attached.some((resource) => resource.kind === 'tag' && resource.id === tag)) return locator
+  return { ...locator, attached: [...locator.attached, { kind: 'tag', id: tag }] }
+}
+
+/** Whether a create of this host may still be carried out by the cloud without anyone asking again. */
+export function uncertain(record: Pick<HostRecord, 'uncertainSince'>, now: number): boolean {
+  return record.uncertainSince !== undefined && now - record.uncertainSince < LATE_CREATE_WINDOW_MS
+}
+
+function clearWaiting(host: HostRecord): void {
+  host.waitingSince = undefined
+  host.resends = undefined
+  host.uncertainSince = undefined
+}
+
+function ordinal(n: number): string {
+  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th'
+  return `${n}${suffix}`
+}
