@@ -54,7 +54,7 @@ interface Scenario {
   teardown?: 'one-by-one' | 'bulk'
 }
 
-const SCENARIOS: Scenario[] = process.env.BENCH_ONLY ? [{ label: 'four tabs polling: 300 hosts, one provisioning', hosts: 300, tabs: 4, stuck: true }] : [
+const SCENARIOS: Scenario[] = [
   { label: 'settled: 300 hosts, window visible', hosts: 300, tabs: 1 },
   { label: 'hidden window: 300 hosts', hosts: 300, tabs: 0 },
   { label: 'one host stuck provisioning, 401 hosts', hosts: 401, tabs: 1, stuck: true },

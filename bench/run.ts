@@ -7,6 +7,9 @@
  *   3. hosts:create on DigitalOcean (TCP and HTTPS): time until the call returns
  *   4. the HTTP bridge round trip for hosts:list (what a browser poll costs)
  *   5. the ledger's atomic write with many hosts
+ *
+ * `npm run bench` then runs ./rate-limits.ts: a simulated hour per scenario against DigitalOcean's
+ * documented rate limits (requests per hour, worst minute, answers of 429).
  */
 import { randomUUID } from 'node:crypto'
 import { mkdtemp } from 'node:fs/promises'

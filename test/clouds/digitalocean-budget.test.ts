@@ -106,7 +106,7 @@ describe('DigitalOcean budget: through the adapter', () => {
 })
 
 describe('DigitalOcean budget: the host service', () => {
-  it('a bulk teardown of 200 hosts finishes without a single 429 under DigitalOcean\'s limits', { timeout: 180_000 }, async () => {
+  it('a bulk teardown of 200 hosts finishes without a single 429 under DigitalOcean\'s limits', { timeout: 120_000 }, async () => {
     const clock = new FakeClock()
     fake = await startFakeDigitalOcean({ enforceLimits: true, clock, activateAfterMs: 0, deleteAfterMs: 10_000, account: { droplet_limit: 250 } })
     const service = await makeHostService({ clock })
@@ -127,7 +127,6 @@ describe('DigitalOcean budget: the host service', () => {
       for (; seen < fake!.requests.length; seen++) sentAt.push(clock.now())
     }
     const budget: RequestBudget | undefined = service.accounts.budgets.get(account.id)
-    const refusedBefore = budget?.refused ?? 0
     const started = clock.now()
     const hosts = service.hosts.snapshot().hosts
     for (const host of hosts) await service.hosts.delete({ by: 'id', hostId: host.id })
@@ -146,8 +145,10 @@ describe('DigitalOcean budget: the host service', () => {
     expect(fake.state.droplets.size).toBe(0)
     expect([...fake.state.tags].filter((tag) => tag.startsWith('exitdesk-host-'))).toEqual([])
     expect(fake.requests.filter((request) => request.status === 429)).toHaveLength(0)
-    // It was the budget that kept it there: the clicks alone were more than a minute allows.
-    expect((budget?.refused ?? 0) - refusedBefore).toBeGreaterThan(0)
+    // The account's one budget saw every request of the teardown, and no 429 among them.
+    expect(budget).toBeDefined()
+    expect(budget!.sent).toBeGreaterThanOrEqual(sentAt.length)
+    expect(budget!.tooManyRequests).toBe(0)
     let worst = 0
     for (let i = 0, j = 0; i < sentAt.length; i++) {
       while (sentAt[j]! <= sentAt[i]! - 60_000) j++

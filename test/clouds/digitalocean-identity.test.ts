@@ -165,7 +165,7 @@ describe('DigitalOcean account identity', () => {
 
     // With team A's own token back, the delete goes on and the host leaves once team A says it is gone.
     await ok(core.dispatch('accounts:update-credential', { accountId: account.id, credentials: { token: teamA.token } }))
-    for (let i = 0; i < 4 && (await hostsOf(core)).some((h) => h.id === host!.id); i++) await core.hosts.refresh()
+    for (let i = 0; i < 10 && (await hostsOf(core)).some((h) => h.id === host!.id); i++) await core.hosts.refresh()
     expect((await hostsOf(core)).map((h) => h.name)).toEqual(['exit-a-2'])
     expect(teamA.state.droplets.size).toBe(1)
   })

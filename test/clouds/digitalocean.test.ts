@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { AppError, type AppErrorInfo } from '../../src/shared/errors'
 import type { HostLocator, TunnelMode } from '../../src/shared/domain'
-import type { CloudContext, ProvisionSpec, Provisioner } from '../../src/main/clouds/types'
+import type { CloudContext, ProvisionSpec, Provisioner, StepResult } from '../../src/main/clouds/types'
 import { createDigitalOceanProvisioner, DIGITALOCEAN_MANIFEST, firewallName } from '../../src/main/clouds/digitalocean'
 import { generateHostName, hostNameProblem } from '../../src/shared/naming'
 import { startFakeDigitalOcean, type FakeDigitalOcean, type FakeDigitalOceanOptions } from '../fakes/digitalocean'
@@ -42,6 +42,16 @@ function spec(hostId: string, mode: TunnelMode = 'tcp', overrides: Partial<Provi
 }
 
 const startLocator = (region = 'lon1'): HostLocator => ({ region, attached: [] })
+
+/**
+ * Calls delete again and again, as the host service does across refreshes (each call is one
+ * quick step), until it is done or waits for DigitalOcean to remove the droplet.
+ */
+async function tearDown(p: Provisioner, ctx: CloudContext, from: { locator: HostLocator; progress?: string }, limit = 8): Promise<StepResult> {
+  let step = await p.delete(ctx, from.locator, from.progress, signal())
+  for (let calls = 1; !step.done && step.progress !== 'droplet-delete-requested' && calls < limit; calls++) step = await p.delete(ctx, step.locator, step.progress, signal())
+  return step
+}
 
 async function appError(promise: Promise<unknown>): Promise<AppErrorInfo> {
   const error = await promise.then(
@@ -174,7 +184,7 @@ describe('DigitalOcean adapter: TCP lifecycle', () => {
     expect(fake.state.droplets.size).toBe(1)
 
     fake.advance(DELETE_MS)
-    const step3 = await p.delete(ctx, step2.locator, step2.progress, signal())
+    const step3 = await tearDown(p, ctx, step2)
     expect(step3.done).toBe(true)
     await expect(p.status(ctx, step3.locator, signal())).resolves.toBeNull()
     expect(fake.state.droplets.size).toBe(0)
@@ -201,12 +211,15 @@ describe('DigitalOcean adapter: TCP lifecycle', () => {
     expect(fake.requests.filter((r) => r.method === 'POST' && r.path === '/v2/droplets')).toHaveLength(1)
   })
 
-  it('teardown of a droplet that is already gone finishes at once', async () => {
+  it('teardown of a droplet that is already gone goes straight on to its tag, one quick step a call', async () => {
     const { ctx, p, fake } = await setup()
     const { locator } = await p.provision(ctx, spec('t4'), startLocator(), undefined, signal())
     fake.state.droplets.clear()
-    const step = await p.delete(ctx, locator, undefined, signal())
+    const first = await p.delete(ctx, locator, undefined, signal())
+    expect(first).toMatchObject({ done: false, progress: 'droplet-gone' })
+    const step = await tearDown(p, ctx, first)
     expect(step.done).toBe(true)
+    expect([...fake.state.tags]).not.toContain('exitdesk-host-t4')
   })
 })
 
@@ -242,7 +255,7 @@ describe('DigitalOcean adapter: HTTPS lifecycle', () => {
     expect(d1.done).toBe(false)
     expect(fake.state.firewalls.size).toBe(1) // the firewall outlives the droplet
     fake.advance(DELETE_MS)
-    const d2 = await p.delete(ctx, d1.locator, d1.progress, signal())
+    const d2 = await tearDown(p, ctx, d1)
     expect(d2.done).toBe(true)
     expect(d2.locator.attached).toEqual([])
     expect(fake.state.droplets.size).toBe(0)
@@ -262,7 +275,7 @@ describe('DigitalOcean adapter: HTTPS lifecycle', () => {
     const known = { region: 'lon1', instanceId: step2.locator.instanceId, attached: [{ kind: 'tag' as const, id: 'exitdesk-host-h9' }] }
     const d1 = await p.delete(ctx, known, undefined, signal())
     fake.advance(DELETE_MS)
-    const d2 = await p.delete(ctx, d1.locator, d1.progress, signal())
+    const d2 = await tearDown(p, ctx, d1)
     expect(d2.done).toBe(true)
     expect(fake.state.droplets.size).toBe(0)
     expect(fake.state.firewalls.size).toBe(0)
@@ -288,13 +301,13 @@ describe('DigitalOcean adapter: HTTPS lifecycle', () => {
     fake.setFailure({ method: 'POST', path: '/v2/droplets', status: 422, body: { id: 'unprocessable_entity', message: 'Region is sold out.' }, times: 1 })
     await expect(p.provision(ctx, s, step1.locator, step1.progress, signal())).rejects.toBeInstanceOf(AppError)
 
-    const done = await p.delete(ctx, step1.locator, undefined, signal())
+    const done = await tearDown(p, ctx, { locator: step1.locator })
     expect(done.done).toBe(true)
     expect(done.locator.attached).toEqual([])
     expect(fake.state.firewalls.size).toBe(0)
     expect(fake.requests.some((r) => r.path.startsWith('/v2/droplets/'))).toBe(false)
     // A second teardown call (e.g. after a crash) is harmless: 404 counts as gone.
-    await expect(p.delete(ctx, step1.locator, undefined, signal())).resolves.toMatchObject({ done: true })
+    await expect(tearDown(p, ctx, { locator: step1.locator })).resolves.toMatchObject({ done: true })
   })
 
   it('firewall names are made safe for DigitalOcean', () => {

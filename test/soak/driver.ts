@@ -102,6 +102,16 @@ async function buildService(clock: FakeClock, extra: Provisioner[]) {
   return { dataDir, ledger, accounts, catalogs, hosts }
 }
 
+async function retry<T>(work: () => Promise<T>, tries = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work()
+    } catch (error) {
+      if (attempt >= tries) throw error
+    }
+  }
+}
+
 export interface DigitalOceanTargetOptions {
   seed: number
   /** The adapter's per-request deadline (real ms): the delayed and late faults wait this long. */
@@ -115,9 +125,13 @@ export async function digitalOceanTarget(options: DigitalOceanTargetOptions): Pr
   // hour, 250 a minute) on it; its old all-time request budget is set out of the way.
   const fake = await startFakeDigitalOcean({ clock, enforceLimits: true, activateAfterMs: 4_000, deleteAfterMs: 3_000, requestBudget: Number.MAX_SAFE_INTEGER, account: { droplet_limit: 100_000 } })
   const proxy = await startFaultProxy({ target: fake.url, seed: options.seed, clock })
-  const service = await buildService(clock, [createDigitalOceanProvisioner({ timeoutMs: options.timeoutMs ?? 200 })])
-  const account = await service.accounts.add({ cloud: 'digitalocean', label: 'Soak', endpoint: proxy.url, credentials: { token: fake.token } })
-  await service.catalogs.get(account.id) // the live catalogue, before any fault
+  const service = await buildService(clock, [createDigitalOceanProvisioner({ timeoutMs: options.timeoutMs ?? 100 })])
+  // No faults yet, but the adapter's deadline is short and a loaded machine may miss it: a few tries.
+  const account = await retry(() => service.accounts.add({ cloud: 'digitalocean', label: 'Soak', endpoint: proxy.url, credentials: { token: fake.token } }))
+  await retry(async () => {
+    const catalog = await service.catalogs.get(account.id) // the live catalogue, before any fault
+    if (catalog.source !== 'live') throw new Error(catalog.note ?? 'no live catalogue')
+  })
 
   const countBy = (method: string, path: string, key: (body: Record<string, unknown>) => string | undefined): Map<string, number> => {
     const counts = new Map<string, number>()
@@ -251,7 +265,7 @@ export async function simulatorTarget(options: { seed: number }): Promise<SoakTa
       return [...new Set(ids)]
     },
     history: (hostId) =>
-      faulty.callsFor(hostId).map((call) => `#${call.index} ${call.method}${call.progress ? `(${call.progress})` : ''}${call.fault ? ` ${call.fault}` : ''}`),
+      faulty.callsFor(hostId).map((call) => `#${call.index}${call.landedFrom !== undefined ? ` (#${call.landedFrom} lands late)` : ''} ${call.method}${call.progress ? `(${call.progress})` : ''}${call.fault ? ` ${call.fault}` : ''}`),
     async close() {
       await rm(service.dataDir, { recursive: true, force: true })
       await rm(stateDir, { recursive: true, force: true })
@@ -300,6 +314,8 @@ export interface SoakReport {
   cyclesCompleted: number
   /** Deleted hosts the user gave up waiting for (an hour of fake time). */
   lanesStuck: number
+  /** What the table said about each host counted in `lanesStuck` when its lane gave up. */
+  stuckLanes: string[]
   requests: number
   faults: Record<string, number>
   providerRateLimited: number
@@ -374,6 +390,8 @@ export async function runSoak(target: SoakTarget, options: SoakOptions): Promise
   let ticks = 0
   /** Hosts whose teardown the lane gave up waiting for (STUCK_MS). */
   const abandoned: string[] = []
+  /** What the table said about each of them when the lane gave up. */
+  const abandonedRows: string[] = []
   const lanes: Lane[] = Array.from({ length: lanesCount }, (_, id) => ({ id, phase: 'idle', early: false, since: 0 }))
   const find = (hostId: string | undefined): HostRecord | undefined => (hostId ? target.ledger.read().hosts.find((h) => h.id === hostId) : undefined)
   const failed = (action: FailedAction['action'], error: unknown): void => void failedActions.push({ action, ...judgeSentence(error) })
@@ -436,6 +454,7 @@ export async function runSoak(target: SoakTarget, options: SoakOptions): Promise
       if (now - lane.since > STUCK_MS) {
         // The user gives up on this row and goes on; whether it ever goes is counted at the end.
         abandoned.push(lane.hostId!)
+        abandonedRows.push(`${row.phase}/${row.state} "${row.rawStatus}"${row.lastError ? ` last error "${row.lastError.slice(0, 160)}"` : ''}${row.nextAttemptAt ? ` next try in ${Math.round((row.nextAttemptAt - now) / 1000)} s` : ''}`)
         lane.phase = 'idle'
         lane.hostId = undefined
       }
@@ -485,6 +504,7 @@ export async function runSoak(target: SoakTarget, options: SoakOptions): Promise
     cyclesStarted: started,
     cyclesCompleted: completed,
     lanesStuck: abandoned.length,
+    stuckLanes: abandonedRows,
     requests: target.requests(),
     faults: target.faults(),
     providerRateLimited: target.providerRateLimited(),
@@ -495,7 +515,7 @@ export async function runSoak(target: SoakTarget, options: SoakOptions): Promise
     duplicatesLeft: live.filter((tag) => duplicateTags.includes(tag)).length,
     firewallDuplicatesMade: [...target.firewallsByHost().values()].reduce((sum, count) => sum + Math.max(0, count - 1), 0),
     leftovers: await target.leftovers(),
-    leftoverHistories: [...new Set([...(await target.leftoverHosts()), ...target.ledger.read().hosts.map((h) => h.id)])].map((hostId) => {
+    leftoverHistories: [...new Set([...(await target.leftoverHosts()), ...target.ledger.read().hosts.map((h) => h.id), ...abandoned, ...duplicateTags.map((tag) => tag.slice(HOST_TAG_PREFIX.length))])].map((hostId) => {
       const history = target.history(hostId)
       const shown = history.length > 24 ? [...history.slice(0, 8), `… ${history.length - 20} more …`, ...history.slice(-12)] : history
       return `host ${hostId.slice(0, 8)}: ${shown.join(' · ')}`
@@ -528,7 +548,7 @@ export function reportLine(report: SoakReport): string {
   const stuck = report.stuckRows.map((row) => `${row.phase}/${row.state}${row.discovered ? ' found-in-cloud' : ''}${row.instanceId ? ` ${row.instanceId}` : ''}${row.lastError ? ` "${row.lastError}"` : ''}`)
   return [
     `[soak] cloud=${report.cloud} rate=${Math.round(report.rate * 100)}% seed=${report.seed}`,
-    `cycles=${report.cyclesCompleted}/${report.cyclesStarted}${report.lanesStuck ? ` (${report.lanesStuck} deleted host(s) not gone within an hour)` : ''}`,
+    `cycles=${report.cyclesCompleted}/${report.cyclesStarted}${report.lanesStuck ? ` (${report.lanesStuck} deleted host(s) not gone within an hour: ${report.stuckLanes.join('; ')})` : ''}`,
     `requests=${report.requests}${report.cloud === 'digitalocean' ? ` (429 over the documented limits: ${report.providerRateLimited})` : ''}`,
     `faults={${describeFaults(report.faults)}} late landed=${report.lateLanded}${report.latePending ? ` pending=${report.latePending}` : ''}`,
     `duplicates made=${report.duplicatesMade}${report.duplicateTags.length ? ` (${report.duplicateTags.length} host(s))` : ''} left=${report.duplicatesLeft}`,

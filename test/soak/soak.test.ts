@@ -20,6 +20,11 @@
  *   EXITDESK_SOAK_SEED=12345                   base seed (each run adds its index)
  *   EXITDESK_SOAK_CLOUDS=digitalocean          only these clouds
  *   EXITDESK_SOAK_LANES=4
+ *   EXITDESK_SOAK_PROGRESS=500                 a progress line every 500 ticks
+ *   EXITDESK_SOAK_DEBUG=1                      every lane and ledger row at every tick
+ *
+ * After each run, every host something was left behind for (or whose row stayed) gets a line
+ * with what the cloud was asked about it, in order, and which faults were injected there.
  */
 import { describe, it, type ExpectStatic } from 'vitest'
 import { seedFrom } from '../support/prng'
@@ -50,6 +55,8 @@ function check(expect: ExpectStatic, report: SoakReport, cycles: number): void {
   expect.soft(report.firewallDuplicatesMade, 'firewalls made twice for one host').toBeLessThanOrEqual(duplicateBudget(cycles))
   expect.soft(report.latePending, 'late requests that never landed').toBe(0)
   expect.soft(report.providerRateLimited, "429s the fake answered because the app went over DigitalOcean's documented limits").toBe(0)
+  // hosts:create answers within about a second whatever the cloud does (2 s: a loaded 2-core machine).
+  expect.soft(report.createMs.max, 'slowest hosts:create, ms').toBeLessThan(2_000)
 }
 
 // The runs go side by side: a DigitalOcean run spends most of its real time waiting out the

@@ -56,6 +56,8 @@ export interface ProxyLogEntry extends ProxiedRequest {
   status?: number
   /** The id of what a POST made (`droplet.id`, `firewall.id`), from the fake's answer, whether or not the client got it. */
   created?: string
+  /** This is a late request landing: the index it arrived with. */
+  landedFrom?: number
 }
 
 export interface Intercept {
@@ -105,8 +107,10 @@ export interface FaultProxy {
   /** Every request, in arrival order. */
   log: ProxyLogEntry[]
   setRate(rate: number): void
-  /** Late requests not forwarded yet. */
+  /** Late requests not forwarded yet (including those still waiting for their client to give up). */
   pendingLate(): number
+  /** Late requests whose client gave up, waiting for their time. */
+  lateQueued(): number
   /** Forwards the late requests whose time has come on the clock; resolves when the fake answered them. */
   releaseDue(): Promise<number>
   /** Forwards every late request now. */
@@ -149,6 +153,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const timers = new Set<NodeJS.Timeout>()
   /** Late requests waiting on a real-time timer (no clock given). */
   let lateOnTimers = 0
+  /** Late requests still held until their client gives up. */
+  let lateHolding = 0
   const agent = new Agent({ keepAlive: true, maxSockets: 16 })
 
   function forward(held: Held): Promise<Upstream> {
@@ -214,9 +220,15 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     })
   }
 
+  /** A late request reaches the fake: logged again, as a request of its own that names the one it was. */
   async function land(held: Held): Promise<void> {
     stats.lateLanded += 1
-    await forward(held).catch(() => undefined)
+    const { status: _status, fault: _fault, created: _created, ...request } = held.request
+    const landed: ProxyLogEntry = { ...request, index: index++, landedFrom: held.request.index }
+    log.push(landed)
+    await forward({ ...held, request: landed }).catch(() => undefined)
+    held.request.status = landed.status
+    held.request.created = landed.created
   }
 
   /** The hourly counters of the fake's last answer: an injected 429 repeats them, as DigitalOcean's burst-limit 429 does. */
@@ -298,7 +310,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         return reset(socket)
       case 'late': {
         fault(kind)
+        lateHolding += 1
         await clientGaveUp(response)
+        lateHolding -= 1
         const delay = between(lateRandom, lateAfter[0], lateAfter[1])
         if (closed) {
           stats.lateDropped += 1
@@ -371,7 +385,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     setRate(next) {
       rate = next
     },
-    pendingLate: () => late.length + lateOnTimers,
+    pendingLate: () => late.length + lateOnTimers + lateHolding,
+    lateQueued: () => late.length + lateOnTimers,
     releaseDue: () => release(false),
     releaseAll: () => release(true),
     close() {
@@ -423,6 +438,7 @@ export function requestsFor(log: readonly ProxyLogEntry[], hostId: string): Prox
 export function describeEntry(entry: ProxyLogEntry): string {
   const path = entry.path.replace(/exitdesk-host-[0-9a-f-]{36}/, 'exitdesk-host-…').replace(/\/[0-9a-f-]{36}$/, '/<fw>')
   const query = entry.query.includes('tag_name') ? '?tag_name=…' : ''
+  if (entry.landedFrom !== undefined) return `#${entry.index} (#${entry.landedFrom} lands late) ${entry.method} ${path}${query} ${entry.status ?? '-'}`
   return `#${entry.index} ${entry.method} ${path}${query} ${entry.status ?? '-'}${entry.fault ? ` ${entry.fault}` : ''}`
 }
 

@@ -44,6 +44,8 @@ export interface FaultyCallEntry {
   subjects: string[]
   progress?: string
   fault?: ProvisionerFault
+  /** This is a late call being carried out: the index it was made with. */
+  landedFrom?: number
 }
 
 export interface FaultyProvisioner {
@@ -74,7 +76,7 @@ export function createFaultyProvisioner(inner: Provisioner, options: FaultyProvi
   let rate = options.rate ?? 0
   const stats = { calls: 0, faults: Object.fromEntries(PROVISIONER_FAULTS.map((kind) => [kind, 0])) as Record<ProvisionerFault, number>, lateLanded: 0 }
   const instancesByTag = new Map<string, Set<string>>()
-  const late: Array<{ due: number; work: () => Promise<unknown> }> = []
+  const late: Array<{ due: number; work: () => Promise<unknown>; entry: FaultyCallEntry }> = []
   const log: FaultyCallEntry[] = []
   /** Instance and firewall ids -> the host id they were made for. */
   const owners = new Map<string, string>()
@@ -99,7 +101,7 @@ export function createFaultyProvisioner(inner: Provisioner, options: FaultyProvi
         await work()
         throw new AppError(errors.lost)
       case 'late':
-        late.push({ due: options.clock.now() + between(lateRandom, lateAfter[0], lateAfter[1]), work })
+        late.push({ due: options.clock.now() + between(lateRandom, lateAfter[0], lateAfter[1]), work, entry })
         throw new AppError(errors.timeout)
       default:
         throw new AppError(errors[kind])
@@ -139,9 +141,10 @@ export function createFaultyProvisioner(inner: Provisioner, options: FaultyProvi
     const now = options.clock.now()
     const due = late.filter((entry) => all || entry.due <= now).sort((a, b) => a.due - b.due)
     for (const entry of due) late.splice(late.indexOf(entry), 1)
-    for (const entry of due) {
+    for (const { work, entry } of due) {
       stats.lateLanded += 1
-      await entry.work().catch(() => undefined)
+      log.push({ ...entry, index: log.length, fault: undefined, landedFrom: entry.index })
+      await work().catch(() => undefined)
     }
     return due.length
   }

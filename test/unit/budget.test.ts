@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { BudgetRegistry, DEFAULT_PAUSE_MS, PROBE_GAP_MS, RequestBudget, type RequestPriority } from '../../src/main/clouds/budget'
 import { RestClient } from '../../src/main/clouds/http'
-import { AppError, type AppErrorInfo } from '../../src/shared/errors'
+import { AppError, outcomeUnknown, type AppErrorInfo } from '../../src/shared/errors'
 import { FakeClock } from '../support/harness'
 
 const DIGITALOCEAN = [
@@ -238,7 +238,7 @@ describe('RestClient with a budget', () => {
     const fetch = vi.spyOn(globalThis, 'fetch')
     const started = performance.now()
     const error = await client(b)
-      .request('GET', '/v2/droplets', { signal: AbortSignal.timeout(5_000) })
+      .request('POST', '/v2/droplets', { body: { name: 'exit-1' }, signal: AbortSignal.timeout(5_000) })
       .then(
         () => undefined,
         (caught: unknown) => caught,
@@ -247,6 +247,8 @@ describe('RestClient with a budget', () => {
     expect(fetch).not.toHaveBeenCalled()
     expect(error).toBeInstanceOf(AppError)
     expect((error as AppError).info).toMatchObject({ code: 'rate-limited', retryable: true, retryAfterSeconds: 30 })
+    // Nothing was sent, so a refused create is known not to have happened (never looked up as uncertain).
+    expect(outcomeUnknown((error as AppError).info)).toBe(false)
     expect(b.sent).toBe(0)
   })
 

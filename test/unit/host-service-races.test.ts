@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { SIM_BOOT_MS, SIM_TEARDOWN_MS } from '../../src/main/clouds/simulator'
+import { LATE_CREATE_WINDOW_MS } from '../../src/main/hosts/stepping'
 import { makeHostService } from '../support/harness'
 
 const tcp = { mode: 'tcp' as const, inletsVersion: '0.11.14', domains: [], letsEncryptIssuer: 'prod' as const }
@@ -52,8 +53,12 @@ describe('HostService under races', () => {
     clock.advance(SIM_TEARDOWN_MS)
     await hosts.refresh()
     await hosts.refresh()
-    expect(hosts.snapshot().hosts).toHaveLength(0)
     expect(await simulator.holdings()).toEqual({ instances: 0, firewalls: 0 })
+    // The row stays until the cloud can no longer carry out the create it did not answer.
+    expect(hosts.snapshot().hosts).toHaveLength(1)
+    clock.advance(LATE_CREATE_WINDOW_MS)
+    await hosts.refresh()
+    expect(hosts.snapshot().hosts).toHaveLength(0)
   })
 
   it('a create refused on a background retry stays in the table as an error with the reason, until dismissed', async () => {

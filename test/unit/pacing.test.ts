@@ -1,35 +1,48 @@
 /** Refresh cadence and steps per refresh from an account's limits (src/main/hosts/pacing.ts). */
 import { describe, expect, it } from 'vitest'
 import { DIGITALOCEAN_MANIFEST } from '../../src/main/clouds/digitalocean'
-import { minRefreshIntervalMs, POLLING_SHARE, runLimited, stepsThisRefresh } from '../../src/main/hosts/pacing'
+import { listAllowed, POLLING_SHARE, runLimited, stepsThisRefresh } from '../../src/main/hosts/pacing'
 
 const windows = DIGITALOCEAN_MANIFEST.rateLimits!.windows
 
-describe('minRefreshIntervalMs', () => {
-  it("DigitalOcean: the gap grows with the pages a refresh reads, the hourly window binding", () => {
-    expect(minRefreshIntervalMs(1, windows)).toBe(1_440)
-    expect(minRefreshIntervalMs(2, windows)).toBe(2_880) // 300 hosts
-    expect(minRefreshIntervalMs(3, windows)).toBe(4_320) // 401 hosts
-  })
+describe('listAllowed', () => {
+  const t0 = Date.parse('2026-12-07T10:00:00Z')
+  /** Polls every `gapMs` for `minutes`, listing only when allowed; returns the list requests per window. */
+  function poll(gapMs: number, pages: number, minutes: number) {
+    const lists: Array<{ at: number; requests: number }> = []
+    for (let t = t0; t < t0 + minutes * 60_000; t += gapMs) {
+      if (listAllowed(lists, windows, t)) lists.push({ at: t, requests: pages })
+    }
+    return lists
+  }
 
-  it('polling at that gap stays within its share of every window, however many pages', () => {
-    for (let pages = 1; pages <= 50; pages++) {
-      const gap = minRefreshIntervalMs(pages, windows)
-      for (const window of windows) {
-        const perWindow = Math.floor((window.perSeconds * 1000) / gap + 1) * pages
-        expect(perWindow).toBeLessThanOrEqual(window.requests * POLLING_SHARE + pages)
-      }
+  it('a burst of refreshes goes through at once', () => {
+    const lists = [{ at: t0, requests: 2 }]
+    for (let i = 1; i <= 10; i++) {
+      expect(listAllowed(lists, windows, t0 + i)).toBe(true)
+      lists.push({ at: t0 + i, requests: 2 })
     }
   })
 
-  it('a tight burst window binds where it is the stricter one', () => {
-    expect(minRefreshIntervalMs(1, [{ requests: 3_600, perSeconds: 3_600 }, { requests: 10, perSeconds: 60 }])).toBe(12_000)
+  it('steady polling from four tabs every 0.5 s is held to half of each DigitalOcean window, whatever the pages', () => {
+    for (const pages of [1, 2, 3, 25]) {
+      const lists = poll(500, pages, 120)
+      for (const window of windows) {
+        for (let end = t0 + window.perSeconds * 1000; end <= t0 + 120 * 60_000; end += 60_000) {
+          const used = lists.filter((list) => list.at > end - window.perSeconds * 1000 && list.at <= end).reduce((sum, list) => sum + list.requests, 0)
+          expect(used).toBeLessThanOrEqual(window.requests * POLLING_SHARE)
+        }
+      }
+      // … and still lists as often as that allows (2,500 requests in the second hour).
+      const secondHour = lists.filter((list) => list.at >= t0 + 60 * 60_000).reduce((sum, list) => sum + list.requests, 0)
+      expect(secondHour).toBeGreaterThan(2_500 * 0.9)
+    }
   })
 
-  it('no limits, no pages or no share: no pacing', () => {
-    expect(minRefreshIntervalMs(2, undefined)).toBe(0)
-    expect(minRefreshIntervalMs(2, [])).toBe(0)
-    expect(minRefreshIntervalMs(0, windows)).toBe(0)
+  it('no documented limits, or nothing listed yet: always allowed', () => {
+    expect(listAllowed([{ at: t0, requests: 5_000 }], undefined, t0)).toBe(true)
+    expect(listAllowed([{ at: t0, requests: 5_000 }], [], t0)).toBe(true)
+    expect(listAllowed([], windows, t0)).toBe(true)
   })
 })
 

@@ -138,7 +138,10 @@ export class AccountService {
         this.proofs.set(accountId, ctx.credentials, this.deps.clock.now(), { proven: true })
       }
     } catch (error) {
-      outcome = { credential: 'failing', credentialMessage: describeError(toErrorInfo(error)), accountName: record.accountName, identity: record.identity }
+      const info = toErrorInfo(error)
+      // "Slow down" says nothing about the credential: the check is refused, the account stays as it was.
+      if (info.code === 'rate-limited') throw error
+      outcome = { credential: 'failing', credentialMessage: describeError(info), accountName: record.accountName, identity: record.identity }
     }
     const updated = await this.deps.ledger.update((data) => {
       const target = data.accounts.find((a) => a.id === accountId)

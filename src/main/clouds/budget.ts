@@ -84,6 +84,7 @@ export class RequestBudget {
   refused = 0
   /** Answers of 429 seen, ever. */
   tooManyRequests = 0
+  private lastNow = Number.NEGATIVE_INFINITY
 
   constructor(private readonly options: RequestBudgetOptions) {
     this.windowStates = options.windows.map((window) => ({ documented: window.requests, requests: window.requests, perSeconds: window.perSeconds }))
@@ -97,12 +98,12 @@ export class RequestBudget {
 
   /** The time the account waits until after a 429, when that is still ahead. */
   pausedUntilMs(): number | undefined {
-    return this.pausedUntil > this.options.clock.now() ? this.pausedUntil : undefined
+    return this.pausedUntil > this.now() ? this.pausedUntil : undefined
   }
 
   /** How many requests of this priority would be let through right now (0 while paused). */
   room(priority: RequestPriority): number {
-    const now = this.options.clock.now()
+    const now = this.now()
     if (now < this.pausedUntil) return 0
     this.prune(now)
     let room = Number.POSITIVE_INFINITY
@@ -114,7 +115,7 @@ export class RequestBudget {
 
   /** Takes room for one request, or throws `rate-limited` at once. */
   take(priority: RequestPriority): void {
-    const now = this.options.clock.now()
+    const now = this.now()
     if (now < this.pausedUntil) throw this.refuse(now, this.pausedUntil - now, { kind: 'paused' })
     this.prune(now)
     let waitMs = 0
@@ -144,7 +145,7 @@ export class RequestBudget {
 
   /** Reads an answer: the provider's rate-limit headers, and a 429. */
   observe(status: number, headers: Headers): void {
-    const now = this.options.clock.now()
+    const now = this.now()
     this.prune(now)
     const limit = headerNumber(headers, 'ratelimit-limit')
     const remaining = headerNumber(headers, 'ratelimit-remaining')
@@ -173,6 +174,12 @@ export class RequestBudget {
       beforeRequest: () => this.take(priority),
       afterResponse: (status, headers) => this.observe(status, headers),
     }
+  }
+
+  /** The clock, never going back (a system clock set back would otherwise unsort the send times). */
+  private now(): number {
+    this.lastNow = Math.max(this.lastNow, this.options.clock.now())
+    return this.lastNow
   }
 
   private limit(window: WindowState, priority: RequestPriority): number {

@@ -82,6 +82,8 @@ export interface StepResult {
   waitingFor?: string
   /** A `lookupOnly` step that found nothing and created nothing. */
   unresolved?: boolean
+  /** Epoch ms before which the next step need not be tried (set by the host service, not adapters). */
+  retryAt?: number
 }
 
 /** Whose account a credential acts in, as `verify` reports it. */

@@ -31,9 +31,11 @@ import type { SecretStore } from '../secrets/secret-store'
 import { log } from '../log'
 import type { Ledger } from '../store/ledger'
 import { toHost, type HostRecord } from '../store/records'
+import type { RequestPriority } from '../clouds/budget'
 import { generateTunnelToken } from '../tunnel/token'
 import { buildUserData } from '../tunnel/userdata'
 import { AccountRefresher } from './refresh'
+import { runLimited, STEP_CONCURRENCY, stepsThisRefresh } from './pacing'
 import { HostStepper } from './stepping'
 import { nameTaken } from './unique-names'
 import { TunnelTokens } from './tunnel-tokens'
@@ -232,9 +234,13 @@ export class HostService {
 
   private async runCreateSteps(id: string, foreground: () => boolean): Promise<void> {
     for (let step = 0; step < MAX_CREATE_STEPS; step++) {
-      const error = await this.advance(id, { foreground })
+      const error = await this.advance(id, { foreground, priority: foreground() ? 'user' : 'background' })
       const current = this.find(id)
-      if (error && !error.retryable && foreground()) throw new AppError(error)
+      if (error && !error.retryable && foreground()) {
+        // Refused: the form shows why at once; whatever the earlier steps made goes in the background.
+        void this.advance(id)
+        throw new AppError(error)
+      }
       if (!current || current.phase !== 'creating' || error || current.nextAttemptAt !== undefined) break
     }
   }
@@ -260,7 +266,10 @@ export class HostService {
     this.teardownRequested.delete(record.id)
     this.changed()
     // If a create step is still running, its result is folded into this teardown and the next refresh goes on.
-    const error = await this.advance(record.id)
+    // A click past the account's limits (a bulk delete beyond the burst limit) is not refused on the
+    // row: it is left due, and the refreshes take it up as the budget has room.
+    const budget = this.deps.accounts.budgets.get(record.accountId)
+    const error = budget && budget.room('user') < 1 ? undefined : await this.advance(record.id, { priority: 'user' })
     const current = this.find(record.id)
     if (error && !error.retryable && current) return toHost(current)
     return current ? toHost(current) : { ...toHost(record), state: 'deleted', busy: false }
@@ -280,7 +289,7 @@ export class HostService {
         host.waitingSince = undefined
       })
       this.changed()
-      await this.advance(record.id)
+      await this.advance(record.id, { priority: 'user' })
     }
     const current = this.find(record.id)
     return current ? toHost(current) : { ...toHost(record), state: 'deleted', busy: false }
@@ -380,7 +389,16 @@ export class HostService {
     const accounts = this.refresher.dueAccounts(this.deps.ledger.read().hosts, this.deps.clock.now())
     await Promise.all(accounts.map((account) => this.refresher.refresh(account)))
     const due = this.deps.ledger.read().hosts.filter((h) => h.phase !== 'created' && (h.nextAttemptAt ?? 0) <= this.deps.clock.now())
-    for (const host of due) await this.advance(host.id)
+    // Per account, as many steps as its budget has room for, a few at a time; the rest stay due.
+    const byAccount = new Map<string, string[]>()
+    for (const host of due) byAccount.set(host.accountId, [...(byAccount.get(host.accountId) ?? []), host.id])
+    await Promise.all(
+      [...byAccount].map(([accountId, ids]) => {
+        const budget = this.deps.accounts.budgets.get(accountId)
+        const cap = budget ? stepsThisRefresh(budget.room('background'), { requestsPerRefresh: this.refresher.requestsPerList(accountId) }) : ids.length
+        return runLimited(ids.slice(0, cap), STEP_CONCURRENCY, (id) => this.advance(id))
+      }),
+    )
     this.refreshedAt = new Date(this.deps.clock.now()).toISOString()
     // Only a real change is pushed: an idle table costs the renderer no extra fetch.
     if (this.fingerprint() !== before) this.changed()
@@ -411,7 +429,7 @@ export class HostService {
    * One step of a host's create or teardown (./stepping.ts); pushes a change event when the
    * table would show something new.
    */
-  private async advance(hostId: string, options: { foreground?: () => boolean } = {}): Promise<AppErrorInfo | undefined> {
+  private async advance(hostId: string, options: { foreground?: () => boolean; priority?: RequestPriority } = {}): Promise<AppErrorInfo | undefined> {
     const before = this.fingerprint()
     const wasTearingDown = this.find(hostId)?.phase === 'tearing-down'
     try {

@@ -5,9 +5,8 @@
  * budget would refuse, so refusals stay rare and no row shows "limiting" for nothing.
  *
  * - Refreshes (every window's and tab's polling, and the service's own tick) may use at most
- *   POLLING_SHARE of each documented window; the rest is for steps and clicks. The interval
- *   grows with the pages a refresh reads: 300 DigitalOcean hosts are 2 pages (200 a page),
- *   401 are 3.
+ *   POLLING_SHARE of each documented window; the rest is for steps and clicks. What counts is
+ *   the pages a refresh reads: 300 DigitalOcean hosts are 2 pages (200 a page), 401 are 3.
  * - Steps of one account in one refresh: what the budget has room for now, less the next
  *   refresh's pages, at REQUESTS_PER_STEP each; STEP_CONCURRENCY of them at a time.
  */
@@ -23,22 +22,31 @@ export const REQUESTS_PER_STEP = 4
 /** Steps of one account running at the same time (each is a few requests of under a second). */
 export const STEP_CONCURRENCY = 4
 
+/** One list of an account: when, and how many requests (pages) it took. */
+export interface ListRecord {
+  at: number
+  requests: number
+}
+
 /**
- * The shortest gap, in ms, between two refreshes of one account that read `requestsPerRefresh`
- * pages, so that refreshing alone uses at most `share` of every window. 0 when the cloud has no
- * documented limits (the simulated cloud).
+ * Whether an account may be listed again now, given its lists so far (oldest first): the lists
+ * of every window stay within `share` of that window, counted over the requests they really
+ * sent, so a burst of a few refreshes (a click, a restart) goes through at once while steady
+ * polling — every window, every tab and the service's own tick together — is held to its share
+ * whatever the number of pages. Always true when the cloud documents no limits.
  *
- * DigitalOcean (5,000 an hour, 250 a minute), share 0.5: 1 page → 1.44 s, 2 pages → 2.88 s,
- * 3 pages → 4.32 s; at most 2,500 requests an hour, whatever polls.
+ * DigitalOcean (5,000 an hour, 250 a minute), share 0.5: at most 2,500 list requests an hour
+ * and 125 a minute; 300 hosts (2 pages a list) can then be listed every 2.9 s on average.
  */
-export function minRefreshIntervalMs(requestsPerRefresh: number, windows: readonly RateLimitWindow[] | undefined, share: number = POLLING_SHARE): number {
-  if (!windows || windows.length === 0 || !(requestsPerRefresh > 0) || !(share > 0)) return 0
-  let interval = 0
+export function listAllowed(lists: readonly ListRecord[], windows: readonly RateLimitWindow[] | undefined, now: number, share: number = POLLING_SHARE): boolean {
+  if (!windows || windows.length === 0 || lists.length === 0) return true
+  const next = lists[lists.length - 1]!.requests
   for (const window of windows) {
-    if (window.requests <= 0) continue
-    interval = Math.max(interval, Math.ceil((window.perSeconds * 1000 * requestsPerRefresh) / (window.requests * share)))
+    const since = now - window.perSeconds * 1000
+    const used = lists.reduce((sum, list) => (list.at > since ? sum + list.requests : sum), 0)
+    if (used + next > Math.floor(window.requests * share)) return false
   }
-  return interval
+  return true
 }
 
 /**

@@ -12,10 +12,14 @@ import { withDeadline } from '../deadline'
 import type { Ledger } from '../store/ledger'
 import type { AccountRecord, HostRecord } from '../store/records'
 import { backoffMs } from './backoff'
+import { listAllowed } from './pacing'
 import { mergeObservations, type MergeContext } from './merge'
 import { reclaimDiscovered } from './reclaim'
 import { APP_TAG } from './tags'
 import type { TunnelTokens } from './tunnel-tokens'
+
+/** Lists are remembered for the longest window a cloud documents (DigitalOcean: an hour). */
+const LIST_MEMORY_MS = 60 * 60_000
 
 /** How long a torn-down host's id is remembered: an instance carrying its tag after that is a late create's leftover. */
 export const RETIRED_MEMORY_MS = 60 * 60_000
@@ -36,6 +40,8 @@ export class AccountRefresher {
   private readonly backoff = new Map<string, { failures: number; retryAt: number }>()
   /** Hosts torn down lately, by id, with when. */
   private readonly retired = new Map<string, number>()
+  /** Per account: its lists of the last hour, when and how many requests each took (its pages), oldest first. */
+  private readonly lists = new Map<string, Array<{ at: number; requests: number }>>()
 
   constructor(private readonly deps: AccountRefresherDeps) {}
 
@@ -49,7 +55,30 @@ export class AccountRefresher {
         .filter((a) => a.credential !== 'failing' || hosts.some((h) => h.accountId === a.id))
         // A provider that said "slow down" (or is failing) is left alone until its back-off ends.
         .filter((a) => (this.backoff.get(a.id)?.retryAt ?? 0) <= now)
+        // Polling (every window, every tab, the service's own tick) uses at most its share of the account's limits.
+        .filter((a) => this.paced(a.id, now))
     )
+  }
+
+  /** Requests the account's last list took (its pages); 1 before the first. */
+  requestsPerList(accountId: string): number {
+    return this.lists.get(accountId)?.at(-1)?.requests ?? 1
+  }
+
+  /** Whether the account may be listed now (./pacing.ts `listAllowed`), and its budget has room for the list. */
+  private paced(accountId: string, now: number): boolean {
+    const budget = this.deps.accounts.budgets.get(accountId)
+    if (!budget) return true
+    if (!listAllowed(this.lists.get(accountId) ?? [], budget.windows(), now)) return false
+    // No room for the list now: leave it for a later refresh instead of failing it.
+    return budget.room('background') >= this.requestsPerList(accountId)
+  }
+
+  private noteList(accountId: string, requests: number): void {
+    const now = this.deps.clock.now()
+    const lists = (this.lists.get(accountId) ?? []).filter((list) => now - list.at < LIST_MEMORY_MS)
+    lists.push({ at: now, requests })
+    this.lists.set(accountId, lists)
   }
 
   /** The account's credential was fixed: ask it again at once. */
@@ -68,8 +97,10 @@ export class AccountRefresher {
   async refresh(account: AccountRecord): Promise<void> {
     const records = this.deps.ledger.read().hosts.filter((h) => h.accountId === account.id)
     let observations: Observation[]
+    const sentBefore = this.deps.accounts.budgets.get(account.id)?.sent ?? 0
     try {
       observations = await this.observe(account, records)
+      this.noteList(account.id, Math.max(1, (this.deps.accounts.budgets.get(account.id)?.sent ?? 0) - sentBefore))
       this.errors.delete(account.id)
       this.backoff.delete(account.id)
     } catch (error) {

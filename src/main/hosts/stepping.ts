@@ -13,14 +13,15 @@
  *   row says so; the user can ask for it at once (`retryTeardown`).
  * - A teardown of a host whose create outcome is unknown first waits out the same window, so a
  *   droplet made late is found and deleted instead of left running.
- * - "Done" on a teardown may rest on 404s: the record goes only when the account's credential
- *   is proven to be the account's (accounts/identity-proof.ts).
+ * - A teardown step may rest on 404s: it is recorded (and the record goes) only when the
+ *   account's credential is proven to be the account's (accounts/identity-proof.ts).
  */
 import type { HostLocator } from '../../shared/domain'
 import { AppError, describeError, outcomeUnknown, toErrorInfo, type AppErrorInfo } from '../../shared/errors'
 import type { AccountService } from '../accounts/account-service'
 import { proofError } from '../accounts/identity-proof'
 import type { Clock } from '../clock'
+import type { RequestPriority } from '../clouds/budget'
 import type { CloudContext, ProvisionSpec, StepResult } from '../clouds/types'
 import { withDeadline } from '../deadline'
 import type { Ledger } from '../store/ledger'
@@ -70,14 +71,14 @@ export class HostStepper {
    * it failed. `foreground`: a form waits for this answer, so a refusal goes back to it rather
    * than staying in the table.
    */
-  async advance(hostId: string, options: { foreground?: () => boolean } = {}): Promise<AppErrorInfo | undefined> {
+  async advance(hostId: string, options: { foreground?: () => boolean; priority?: RequestPriority } = {}): Promise<AppErrorInfo | undefined> {
     const record = this.find(hostId)
     if (!record || record.phase === 'created' || this.running.has(hostId)) return undefined
     if (record.phase === 'creating' && this.deps.teardownRequested.has(hostId)) return undefined
     this.running.add(hostId)
     try {
       const provisioner = this.deps.accounts.provisioner(record.cloud)
-      const ctx = await this.deps.accounts.context(record.accountId)
+      const ctx = await this.deps.accounts.context(record.accountId, { priority: options.priority })
       const now = this.deps.clock.now()
       let result: StepResult
       let resent = false
@@ -94,17 +95,23 @@ export class HostStepper {
           result = { done: false, locator, unresolved: true, waitingFor: `${provisioner.manifest.label} to show whether it made the instance` }
         } else {
           result = await withDeadline((signal) => provisioner.delete(ctx, locator, progress, signal))
-          // "Done" may rest on 404s; the record goes only if they came from this account's own credential.
-          if (result.done) {
-            const refused = proofError(await this.deps.accounts.proveIdentity(record.accountId))
-            if (refused) throw refused
+          const late = lateWindowEnd(record)
+          if (result.done && late > now) {
+            // A create step whose outcome was unknown may still be carried out (a firewall, a
+            // tag): the record stays until the window has passed, then the teardown runs once
+            // more from the start and removes whatever arrived.
+            result = { done: false, locator: result.locator, waitingFor: `the end of the time ${provisioner.manifest.label} may still carry out a create it did not answer`, retryAt: late }
           }
+          // A step may rest on 404s ("the droplet is gone"); it is recorded, and the record goes,
+          // only if they came from this account's own credential (cached, so mostly no request).
+          const refused = proofError(await this.deps.accounts.proveIdentity(record.accountId))
+          if (refused) throw refused
         }
       }
       return await this.applyStep(record, result, resent)
     } catch (error) {
       const info = toErrorInfo(error)
-      await this.recordFailure(hostId, info, options.foreground?.() === true)
+      await this.recordFailure(hostId, info, options.foreground?.() === true, record.phase)
       await this.noteCredentialProblem(record.accountId, info)
       return info
     } finally {
@@ -169,9 +176,13 @@ export class HostStepper {
           host.resends = (host.resends ?? 0) + 1
           host.notice = `${label} still had the instance ${Math.round(deleteGraceMs(host.resends - 1) / 1000)} s after accepting its delete, so Exitdesk sent the delete again (${ordinal(host.resends + 1)} time).`
         }
-        if (resent || progress !== host.progress || host.waitingSince === undefined) host.waitingSince = now
+        // The grace counts from the last step that got anywhere: a teardown removing one
+        // resource a call is not "waiting", only one whose instance is still there.
+        const moved = progress !== host.progress || JSON.stringify(result.locator) !== JSON.stringify(record.locator)
+        if (resent || moved || host.waitingSince === undefined) host.waitingSince = now
       }
       host.progress = progress
+      if (result.retryAt !== undefined) host.nextAttemptAt = result.retryAt
       if (result.done) {
         host.phase = 'created'
         host.rawStatus = 'created'
@@ -185,19 +196,24 @@ export class HostStepper {
     return undefined
   }
 
-  private async recordFailure(hostId: string, info: AppErrorInfo, foreground: boolean): Promise<void> {
+  /** `stepPhase`: what the failed step was; the host may have moved on to a teardown meanwhile. */
+  private async recordFailure(hostId: string, info: AppErrorInfo, foreground: boolean, stepPhase: HostRecord['phase']): Promise<void> {
     const now = this.deps.clock.now()
     const label = (cloud: HostRecord['cloud']): string => this.deps.accounts.provisioner(cloud).manifest.label
-    const removable = await this.deps.ledger.update((data) => {
+    await this.deps.ledger.update((data) => {
       const host = data.hosts.find((h) => h.id === hostId)
-      if (!host) return false
+      if (!host) return
       host.failures += 1
       host.lastError = describeError(info)
       host.nextAttemptAt = now + backoffMs(host.failures, info.retryAfterSeconds)
-      if (host.phase === 'creating' && outcomeUnknown(info)) {
-        // The cloud may have made it anyway (and may still): only look it up until the window has passed.
-        host.uncertainSince ??= now
-        host.rawStatus = `checking whether ${label(host.cloud)} made it`
+      if (stepPhase === 'creating' && outcomeUnknown(info)) {
+        // The cloud may have made it anyway, and may still: a teardown waits for that too.
+        host.lastUnknownAt = now
+        if (host.phase === 'creating') {
+          // Only look it up until the window has passed.
+          host.uncertainSince ??= now
+          host.rawStatus = `checking whether ${label(host.cloud)} made it`
+        }
       }
       if (host.phase === 'creating' && !info.retryable && !host.locator.instanceId && !this.deps.teardownRequested.has(hostId)) {
         // The cloud refused the create: remove whatever was made for it (e.g. a firewall). When
@@ -206,13 +222,10 @@ export class HostStepper {
         host.progress = undefined
         host.nextAttemptAt = undefined
         host.state = 'error'
+        // A form waiting for the answer shows the refusal; otherwise it stays in the table.
         if (!foreground) host.refusal = describeError(info)
       }
-      const nothingMade = host.phase === 'tearing-down' && !host.locator.instanceId && host.locator.attached.length === 0 && host.uncertainSince === undefined
-      if (foreground && nothingMade) data.hosts = data.hosts.filter((h) => h.id !== hostId)
-      return foreground && nothingMade
     })
-    if (removable) await this.deps.tokens.forget(hostId)
   }
 
   /** A 401/403 means the credential, not the cloud, is the problem: say so on the account. */
@@ -256,6 +269,11 @@ function withOwnTag(locator: HostLocator, record: HostRecord): HostLocator {
   const tag = hostTag(record.id)
   if (locator.attached.some((resource) => resource.kind === 'tag' && resource.id === tag)) return locator
   return { ...locator, attached: [...locator.attached, { kind: 'tag', id: tag }] }
+}
+
+/** When no create step of this host can be carried out late any more (0: none had an unknown outcome). */
+function lateWindowEnd(record: Pick<HostRecord, 'lastUnknownAt' | 'uncertainSince'>): number {
+  return Math.max(record.lastUnknownAt ?? 0, record.uncertainSince ?? 0) + LATE_CREATE_WINDOW_MS
 }
 
 /** Whether a create of this host may still be carried out by the cloud without anyone asking again. */

@@ -53,6 +53,12 @@ export interface HostRecord extends Omit<Host, 'busy' | 'tunnel'> {
    * tag is only looked up, never created again (hosts/stepping.ts).
    */
   uncertainSince?: number
+  /**
+   * Epoch ms of the last create step whose outcome was unknown. Kept after the create goes on:
+   * the cloud may still carry that step out (a firewall, a tag), so a teardown is finished only
+   * once the late-processing window after it has passed.
+   */
+  lastUnknownAt?: number
   /** Epoch ms since which the teardown has been waiting at its current step (for the delete's grace period). */
   waitingSince?: number
   /** How many times the delete was sent again because the instance outlived its grace period. */
@@ -83,7 +89,7 @@ export function emptyLedger(): LedgerData {
 }
 
 export function toHost(record: HostRecord): Host {
-  const { requestId: _requestId, phase, progress: _progress, failures: _failures, nextAttemptAt, lastObservedAt: _seen, refusal: _refusal, uncertainSince: _uncertain, waitingSince: _waiting, resends: _resends, duplicateOf: _duplicateOf, tunnel, ...host } = record
+  const { requestId: _requestId, phase, progress: _progress, failures: _failures, nextAttemptAt, lastObservedAt: _seen, refusal: _refusal, uncertainSince: _uncertain, lastUnknownAt: _lastUnknown, waitingSince: _waiting, resends: _resends, duplicateOf: _duplicateOf, tunnel, ...host } = record
   return {
     ...host,
     tunnel: { mode: tunnel.mode, domains: [...tunnel.domains] },

@@ -9,10 +9,11 @@
  * Create (HTTPS): [tag exists? POST /v2/tags] + [find by name | POST /v2/firewalls] -> 'firewall-created'
  *                 then the droplet step as for TCP                               -> done
  * Teardown:       DELETE /v2/droplets/{id}                                       -> 'droplet-delete-requested'
- *                 GET /v2/droplets/{id} until 404                                -> (same call goes on)
+ *                 GET /v2/droplets/{id} until 404                                -> 'droplet-gone'
+ *                 GET /v2/firewalls (its own, recorded or not) and
  *                 GET /v2/droplets?tag_name=<host tag>: another droplet carrying
- *                 the tag (a duplicate from a late create) must go first         -> 'droplet-gone'
- *                 then DELETE each firewall, then the host's own tag             -> done
+ *                 the tag (a duplicate from a late create) must go first         -> 'removing-attached'
+ *                 DELETE one firewall a call, then the host's own tag            -> done
  *
  * DigitalOcean has no idempotency key for creates. A create whose outcome is unknown is
  * therefore looked up by the host's tag (droplet) or name (firewall) with `lookupOnly` until the
@@ -26,6 +27,7 @@ import type { Catalog, HostLocator, Plan } from '../../../shared/domain'
 import type { AccountIdentity, CloudContext, Observation, ProvisionSpec, Provisioner, StepResult } from '../types'
 import { DigitalOceanClient, type DoAccount, type DoDroplet, type DoFirewallCreate, type DoSize } from './client'
 import { DIGITALOCEAN_MANIFEST } from './manifest'
+import { HOST_TAG_PREFIX } from '../../hosts/tags'
 import { dropletState } from './state'
 
 export { DIGITALOCEAN_MANIFEST } from './manifest'
@@ -47,6 +49,7 @@ export const PROGRESS = {
   dropletCreated: 'droplet-created',
   dropletDeleteRequested: 'droplet-delete-requested',
   dropletGone: 'droplet-gone',
+  removingAttached: 'removing-attached',
   attachedRemoved: 'attached-removed',
 } as const
 
@@ -125,29 +128,34 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
     async delete(ctx, locator, progress, signal): Promise<StepResult> {
       const client = clientFor(ctx)
       const next = copyLocator(locator)
-      if (next.instanceId && progress !== PROGRESS.dropletGone) {
+      // Each call is one or two requests, recorded before the next: under faults, a teardown
+      // advances a little at every call instead of starting over from the droplet.
+      if (next.instanceId && progress !== PROGRESS.dropletGone && progress !== PROGRESS.removingAttached) {
         const stillThere =
           progress === PROGRESS.dropletDeleteRequested
             ? (await client.getDroplet(next.instanceId, signal)) !== null
             : await client.deleteDroplet(next.instanceId, signal)
-        if (stillThere) {
-          return { done: false, locator: next, progress: PROGRESS.dropletDeleteRequested, waitingFor: 'the droplet to disappear' }
+        if (stillThere) return { done: false, locator: next, progress: PROGRESS.dropletDeleteRequested, waitingFor: 'the droplet to disappear' }
+        return { done: false, locator: next, progress: PROGRESS.dropletGone, waitingFor: 'its firewall and tag to be removed' }
+      }
+      if (progress !== PROGRESS.removingAttached) {
+        // The droplet is gone (or was never created). Everything made for the host is looked
+        // up, recorded or not; and nothing goes while another droplet still carries the host's
+        // tag (a duplicate from a create carried out late): the firewall protects it, and
+        // removing the tag would hide it.
+        await findUnrecordedFirewalls(client, next, signal)
+        const carriers = (await dropletsCarrying(client, hostTagsOf(next), signal)).filter((id) => id !== next.instanceId)
+        if (carriers.length > 0) {
+          return { done: false, locator: next, progress: PROGRESS.dropletGone, waitingFor: `droplet ${carriers.join(', ')}, which carries this host's tag, to be deleted first` }
         }
       }
-      // The droplet is gone (or was never created): now its firewall can go, then the tag the
-      // firewall targeted. A 404 means an earlier call already removed it.
-      await findUnrecordedFirewalls(client, next, signal)
-      // Never while another droplet still carries the host's tag (a duplicate from a create
-      // carried out late): the firewall protects it, and removing the tag would hide it.
-      const carriers = (await dropletsCarrying(client, hostTagsOf(next), signal)).filter((id) => id !== next.instanceId)
-      if (carriers.length > 0) {
-        return { done: false, locator: next, progress: PROGRESS.dropletGone, waitingFor: `droplet ${carriers.join(', ')}, which carries this host's tag, to be deleted first` }
-      }
-      for (const kind of ['firewall', 'tag'] as const) {
-        for (const resource of next.attached.filter((attached) => attached.kind === kind)) {
-          await (kind === 'firewall' ? client.deleteFirewall(resource.id, signal) : client.deleteTag(resource.id, signal))
-          next.attached = next.attached.filter((kept) => !(kept.kind === kind && kept.id === resource.id))
-        }
+      // One resource a call: the firewalls, then the tag they targeted. A 404 means an earlier call removed it.
+      const resource = next.attached.find((attached) => attached.kind === 'firewall') ?? next.attached.find((attached) => attached.kind === 'tag')
+      if (!resource) return { done: true, locator: next, progress: PROGRESS.attachedRemoved }
+      await (resource.kind === 'firewall' ? client.deleteFirewall(resource.id, signal) : client.deleteTag(resource.id, signal))
+      next.attached = next.attached.filter((kept) => !(kept.kind === resource.kind && kept.id === resource.id))
+      if (next.attached.some((attached) => attached.kind === 'firewall' || attached.kind === 'tag')) {
+        return { done: false, locator: next, progress: PROGRESS.removingAttached, waitingFor: 'its firewall and tag to be removed' }
       }
       return { done: true, locator: next, progress: PROGRESS.attachedRemoved }
     },
@@ -233,15 +241,17 @@ function planLabel(size: DoSize): string {
 }
 
 /**
- * A host known only by its tag (found in the cloud after its ledger was lost) has no firewall
- * on record; any firewall targeting its tag was made for it, so it is added to the teardown.
- * One list call, made only when no firewall is recorded but a host tag is.
+ * Every firewall made for the host, recorded or not: one targeting its tag or named after it
+ * was made for it — by a create whose answer was lost, a create carried out late (a second one
+ * of the same name), or before the ledger was lost. One list call per teardown with a host tag.
  */
 async function findUnrecordedFirewalls(client: DigitalOceanClient, locator: HostLocator, signal: AbortSignal): Promise<void> {
   const hostTags = hostTagsOf(locator)
-  if (hostTags.length === 0 || locator.attached.some((resource) => resource.kind === 'firewall')) return
+  if (hostTags.length === 0) return
+  const names = new Set(hostTags.filter((tag) => tag.startsWith(HOST_TAG_PREFIX)).map((tag) => firewallName(tag.slice(HOST_TAG_PREFIX.length))))
   for (const firewall of await client.listFirewalls(signal)) {
-    if (firewall.tags?.some((tag) => hostTags.includes(tag))) locator.attached.push({ kind: 'firewall', id: firewall.id })
+    const ours = firewall.tags?.some((tag) => hostTags.includes(tag)) || names.has(firewall.name)
+    if (ours && !locator.attached.some((resource) => resource.kind === 'firewall' && resource.id === firewall.id)) locator.attached.push({ kind: 'firewall', id: firewall.id })
   }
 }
 
