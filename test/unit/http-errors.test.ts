@@ -153,6 +153,37 @@ describe('who said it: local failures are Exitdesk details, not the provider tal
     expect(describeError(info)).toBe('DigitalOcean could not accept these settings. The provider said: "Size is not available in this region."')
   })
 
+  it('a server that closes the connection without answering ("other side closed") is our diagnosis, and a POST\'s outcome is unknown', async () => {
+    const url = await endpoint((response) => void response.socket?.destroy())
+    const post = await failure(client(url).request('POST', '/v2/droplets', { body: {}, signal: new AbortController().signal }))
+    expect(post).toMatchObject({ code: 'network', retryable: true, outcome: 'unknown' })
+    expect(post.providerMessage).toBeUndefined()
+    expect(post.detail).toMatch(/other side closed|socket hang up|ECONNRESET/)
+    expect(describeError(post)).not.toMatch(/provider said/i)
+    const get = await failure(client(url).request('GET', '/v2/droplets', { signal: new AbortController().signal }))
+    expect(get).toMatchObject({ code: 'network', outcome: 'none' }) // a read changes nothing
+  })
+
+  it('a 2xx that is not the provider\'s (a portal page, JSON labelled as HTML, a cut-off body, an undocumented status) is an unknown outcome, never a success', async () => {
+    const answers: Array<[string, (response: ServerResponse) => void]> = [
+      ['HTTP 200 where the API answers 202', (response) => { response.writeHead(200, { 'content-type': 'text/html' }); response.end('<html><body>Welcome to the hotel Wi-Fi</body></html>') }],
+      ['text/html', (response) => { response.writeHead(202, { 'content-type': 'text/html' }); response.end(JSON.stringify({ droplet: { id: 1 } })) }],
+      ['not complete JSON', (response) => { response.writeHead(202, { 'content-type': 'application/json' }); response.end('{"droplet": {"id": 1') }],
+      ['where the API answers 202', (response) => { response.writeHead(204, { 'content-type': 'application/json' }); response.end() }],
+    ]
+    for (const [why, answer] of answers) {
+      const url = await endpoint(answer)
+      const info = await failure(client(url).request('POST', '/v2/droplets', { body: {}, expect: [202], signal: new AbortController().signal }))
+      expect(info).toMatchObject({ code: 'provider-unavailable', retryable: true, outcome: 'unknown', message: 'DigitalOcean answered with something Exitdesk does not understand.' })
+      expect(info.detail).toContain(why)
+      expect(info.providerMessage).toBeUndefined()
+      expect(JSON.stringify(info)).not.toContain('hotel')
+    }
+    const portal = await endpoint((response) => { response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }); response.end('<html>Sign in to the hotel Wi-Fi</html>') })
+    const read = await failure(client(portal).request('GET', '/v2/droplets', { expect: [200], signal: new AbortController().signal }))
+    expect(read).toMatchObject({ code: 'provider-unavailable', outcome: 'none', detail: 'GET /v2/droplets: HTTP 200 with text/html instead of JSON' })
+  })
+
   it('describeError puts a detail after the provider words, and AppError messages carry both', () => {
     const info = { code: 'network', message: 'M.', providerMessage: 'P', detail: 'D', retryable: true } as const
     expect(describeError(info)).toBe('M. The provider said: "P" (details: D)')
