@@ -82,6 +82,11 @@ export interface StepResult {
   waitingFor?: string
   /** A `lookupOnly` step that found nothing and created nothing. */
   unresolved?: boolean
+  /**
+   * Teardown: the cloud accepted the instance's delete but still has the instance. After a
+   * grace period the host service sends the delete again (a 204 the cloud did not carry out).
+   */
+  instancePresent?: boolean
   /** Epoch ms before which the next step need not be tried (set by the host service, not adapters). */
   retryAt?: number
 }

@@ -176,10 +176,10 @@ export class HostStepper {
           host.resends = (host.resends ?? 0) + 1
           host.notice = `${label} still had the instance ${Math.round(deleteGraceMs(host.resends - 1) / 1000)} s after accepting its delete, so Exitdesk sent the delete again (${ordinal(host.resends + 1)} time).`
         }
-        // The grace counts from the last step that got anywhere: a teardown removing one
-        // resource a call is not "waiting", only one whose instance is still there.
-        const moved = progress !== host.progress || JSON.stringify(result.locator) !== JSON.stringify(record.locator)
-        if (resent || moved || host.waitingSince === undefined) host.waitingSince = now
+        // The grace counts from when the cloud first still had the instance after accepting its
+        // delete; any other wait (another droplet to go first) sends nothing again.
+        if (!result.instancePresent) host.waitingSince = undefined
+        else if (resent || host.waitingSince === undefined) host.waitingSince = now
       }
       host.progress = progress
       if (result.retryAt !== undefined) host.nextAttemptAt = result.retryAt

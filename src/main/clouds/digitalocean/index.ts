@@ -135,7 +135,7 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
           progress === PROGRESS.dropletDeleteRequested
             ? (await client.getDroplet(next.instanceId, signal)) !== null
             : await client.deleteDroplet(next.instanceId, signal)
-        if (stillThere) return { done: false, locator: next, progress: PROGRESS.dropletDeleteRequested, waitingFor: 'the droplet to disappear' }
+        if (stillThere) return { done: false, locator: next, progress: PROGRESS.dropletDeleteRequested, waitingFor: 'the droplet to disappear', instancePresent: true }
         return { done: false, locator: next, progress: PROGRESS.dropletGone, waitingFor: 'its firewall and tag to be removed' }
       }
       if (progress !== PROGRESS.removingAttached) {

@@ -175,9 +175,9 @@ export function createSimulatorProvisioner(options: SimulatorOptions): Simulator
       if (instance && progress !== 'instance-delete-requested' && progress !== 'instance-gone') {
         instance.deleteRequestedAtMs = options.clock.now()
         await save()
-        return { done: false, progress: 'instance-delete-requested', locator, waitingFor: 'the simulated instance to stop' }
+        return { done: false, progress: 'instance-delete-requested', locator, waitingFor: 'the simulated instance to stop', instancePresent: true }
       }
-      if (instance) return { done: false, progress, locator, waitingFor: 'the simulated instance to stop' }
+      if (instance) return { done: false, progress, locator, waitingFor: 'the simulated instance to stop', instancePresent: true }
       // The host's firewall: the one recorded, or one named after the host's tag (its create
       // answer was lost before the firewall could be recorded).
       const tagged = new Set(locator.attached.filter((a) => a.kind === 'tag').map((a) => a.id))
