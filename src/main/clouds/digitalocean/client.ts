@@ -21,6 +21,7 @@
 import { AppError } from '../../../shared/errors'
 import type { RequestGate } from '../budget'
 import { RestClient, unknownOutcome, type RestResponse } from '../http'
+import { readAllPages, type Page } from '../pagination'
 
 export interface DoAccount {
   email: string
@@ -250,11 +251,12 @@ export class DigitalOceanClient {
   }
 
   /**
-   * Follows DigitalOcean's pagination: `links.pages.next` when present, else `meta.total`.
-   * Only the page number is taken from a `next` link; the request itself always goes to the
+   * Reads every page through the shared reader (../pagination.ts): `meta.total` on the first
+   * page lets the others be asked for at once; `links.pages.next` is followed otherwise. Only
+   * the page number is taken from a `next` link; the request itself always goes to the
    * configured endpoint, so the token is never sent to a host named by a response.
    */
-  private async paginate<T>(
+  private paginate<T>(
     path: string,
     key: string,
     shape: Shape,
@@ -262,27 +264,20 @@ export class DigitalOceanClient {
     signal: AbortSignal,
     check: (item: T, where: string) => T = (item) => item,
   ): Promise<T[]> {
-    const items: T[] = []
-    let page = 1
-    for (let fetched = 0; fetched < this.maxPages; fetched += 1) {
+    const fetchPage = async (page: number): Promise<Page<T>> => {
       const response = await this.send<unknown>('GET', path, { signal, query: { ...query, page, per_page: MAX_PER_PAGE }, expect: [200] })
       if (!isRecord(response.body)) throw unexpectedAnswer(`the answer to GET ${path} is not a JSON object`)
       const body = response.body as ListBody
       const pageItems = body[key]
       if (!Array.isArray(pageItems)) throw unexpectedAnswer(`the answer to GET ${path} has no "${key}" list`)
-      pageItems.forEach((item: unknown, index) => {
+      const items = pageItems.map((item: unknown, index) => {
         const where = `${key}[${index}]`
-        items.push(check(shaped<T>(item, where, shape), where))
+        return check(shaped<T>(item, where, shape), where)
       })
-      const next = nextPage(body, page, items.length, pageItems.length)
-      if (next === undefined) return items
-      page = next
+      const total = body.meta?.total
+      return { items, total: typeof total === 'number' && Number.isSafeInteger(total) && total >= 0 ? total : undefined, next: nextPage(body, page, items.length) }
     }
-    throw new AppError({
-      code: 'provider-unavailable',
-      message: `DigitalOcean kept returning more pages of ${path} after ${this.maxPages}; Exitdesk stopped reading.`,
-      retryable: false,
-    })
+    return readAllPages(fetchPage, { maxPages: this.maxPages, provider: 'DigitalOcean', what: path })
   }
 }
 
@@ -369,8 +364,8 @@ interface ListBody {
   meta?: { total?: number }
 }
 
-/** The page to read next, or undefined when the list is complete. Never goes backwards. */
-function nextPage(body: ListBody, page: number, collected: number, onThisPage: number): number | undefined {
+/** The page to read after `page`, or undefined when the list is complete. Never goes backwards. */
+function nextPage(body: ListBody, page: number, onThisPage: number): number | undefined {
   const next = body.links?.pages?.next
   if (typeof next === 'string') {
     let linked: number
@@ -382,7 +377,7 @@ function nextPage(body: ListBody, page: number, collected: number, onThisPage: n
     return Number.isInteger(linked) && linked > page ? linked : page + 1
   }
   const total = body.meta?.total
-  if (typeof total === 'number' && collected < total && onThisPage > 0) return page + 1
+  if (typeof total === 'number' && onThisPage > 0 && page * onThisPage < total) return page + 1
   return undefined
 }
 
