@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -22,6 +22,23 @@ describe('the ledger', () => {
     const onDisk = JSON.parse(await readFile(join(dir, LEDGER_FILE), 'utf8')) as { accounts: Array<{ id: string }> }
     expect(onDisk.accounts.map((a) => a.id)).toEqual(['a', 'b'])
     expect((await openLedger(dir)).read().accounts).toHaveLength(2)
+  })
+
+  it('writes compact JSON, and only when something changed; a change right after a skipped write is on disk', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'exitdesk-ledger-'))
+    const file = join(dir, LEDGER_FILE)
+    const ledger = await openLedger(dir)
+    await ledger.update((d) => void d.accounts.push({ id: 'a', cloud: 'digitalocean', label: 'A', createdAt: 'x', credential: 'ok' }))
+    const written = await stat(file)
+    expect(await readFile(file, 'utf8')).not.toMatch(/\n /) // compact
+    for (let i = 0; i < 5; i++) await ledger.update((d) => void (d.accounts[0]!.label = 'A')) // the same again
+    const after = await stat(file)
+    expect(after.ino).toBe(written.ino) // write-file-atomic renames a new file in: same inode means no write
+    expect(after.mtimeMs).toBe(written.mtimeMs)
+    await ledger.update((d) => void (d.accounts[0]!.label = 'B'))
+    // What a restart (or a crash right now) reads is the change.
+    expect((await openLedger(dir)).read().accounts[0]?.label).toBe('B')
+    expect((await stat(file)).ino).not.toBe(written.ino)
   })
 
   it('keeps an unreadable file aside instead of losing it', async () => {

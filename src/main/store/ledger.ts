@@ -59,10 +59,18 @@ export async function openLedger(dataDir: string, redactor: Redactor = sharedRed
   let data = loaded.data
   let queue: Promise<unknown> = Promise.resolve()
 
+  /** The text the file holds now, as this process last wrote it. */
+  let onDisk: string | undefined
+  // Compact, and only when something changed: a refresh that learns nothing new costs no write
+  // (and keeps the .bak copy one real change behind). Nothing is lost by skipping: the file
+  // already says exactly this.
   const write = async (next: LedgerData): Promise<LedgerData> => {
     const clean = redactor.redactDeep(next)
+    const text = `${JSON.stringify(clean)}\n`
+    if (text === onDisk) return clean
     await keepBackup(file)
-    await writeFileAtomic(file, `${JSON.stringify(clean, null, 2)}\n`, { mode: 0o600 })
+    await writeFileAtomic(file, text, { mode: 0o600 })
+    onDisk = text
     return clean
   }
 
