@@ -211,11 +211,14 @@ async function scenario(s: Scenario): Promise<string[]> {
 /** A window or tab showing the host table, polling as the renderer does (src/renderer/src/api.ts useHosts, useBridgeEvents). */
 function openTab(sim: Simulation, hosts: HostService, events: ReturnType<typeof createEventBus>): void {
   let shown: number | undefined
+  let snapshot: HostsSnapshot | undefined
   let poll: unknown
   let lastEventFetch = Number.NEGATIVE_INFINITY
   let eventTimer: unknown
   const fetch = (): void => {
-    const snapshot: HostsSnapshot = hosts.list()
+    // As the renderer asks: with the version it shows, keeping its hosts when "unchanged".
+    const answer = hosts.list(shown)
+    if (!('unchanged' in answer) || !snapshot) snapshot = 'unchanged' in answer ? hosts.snapshot() : answer
     shown = snapshot.version
     // React Query re-arms refetchInterval after every fetch, with the interval computed from the new data.
     sim.clearTimeout(poll)

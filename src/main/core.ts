@@ -86,7 +86,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       await accounts.remove(accountId, hosts.hostCount(accountId))
       return { removed: true as const }
     },
-    'hosts:list': async () => hosts.list(),
+    'hosts:list': async ({ since }) => hosts.list(since),
     'hosts:create': (input) => hosts.create(input),
     'hosts:delete': (input) => hosts.delete(input),
     'hosts:client-command': (input) => clientCommands.build(input),

@@ -94,6 +94,22 @@ export const clientCommandInputSchema = z.object({
   licenseFile: z.string().trim().max(1024, 'is too long').optional(),
 })
 
+/** `hosts:list` input: the version the caller already shows, if any. */
+export const hostsListInputSchema = z
+  .object({
+    /** The snapshot version the caller has: when nothing changed since, the answer is `HostsUnchanged`. */
+    since: z.number().int('must be a whole number').nonnegative('must not be negative').optional(),
+  })
+  .strict()
+
+/** "Nothing changed since the version you have" — a few bytes instead of every host. */
+export interface HostsUnchanged {
+  unchanged: true
+  version: number
+  /** ISO 8601 time of the last completed refresh: it moves on even when nothing changed. */
+  refreshedAt?: string
+}
+
 export interface HostsSnapshot {
   hosts: Host[]
   /** ISO 8601 time of the last completed refresh, absent before the first. */
@@ -143,7 +159,8 @@ export const channels = {
   /** Replaces a credential (e.g. a rotated or under-scoped token): verified first, then stored. */
   'accounts:update-credential': { input: updateCredentialInputSchema, result: {} as AccountInfo },
   'accounts:remove': { input: accountRef, result: {} as { removed: true } },
-  'hosts:list': { input: empty, result: {} as HostsSnapshot },
+  /** Every host, or "unchanged" when `since` is the current version. */
+  'hosts:list': { input: hostsListInputSchema, result: {} as HostsSnapshot | HostsUnchanged },
   'hosts:create': { input: createHostInputSchema, result: {} as Host },
   'hosts:delete': { input: deleteHostInputSchema, result: {} as Host },
   /** Builds the client command from the dialog's values (remembered for next time); "file" mode writes the token file. */

@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { z } from 'zod'
-import type { HostsSnapshot, createHostInputSchema, deleteHostInputSchema } from '../../shared/contract'
+import type { HostsSnapshot, HostsUnchanged, createHostInputSchema, deleteHostInputSchema } from '../../shared/contract'
 import type { Host } from '../../shared/domain'
 import { CHANGING_STATES } from '../../shared/domain'
 import { AppError, invalidInput, type AppErrorInfo } from '../../shared/errors'
@@ -40,7 +40,7 @@ import { HostStepper } from './stepping'
 import { nameTaken } from './unique-names'
 import { TunnelTokens } from './tunnel-tokens'
 import { readinessCandidates } from './readiness/candidates'
-import { comparableReadiness, READINESS_LIMITS, ReadinessMonitor, type ReadinessMonitorOptions } from './readiness/scheduler'
+import { READINESS_LIMITS, ReadinessMonitor, type ReadinessMonitorOptions } from './readiness/scheduler'
 
 export type CreateHostInput = z.output<typeof createHostInputSchema>
 export type DeleteHostInput = z.output<typeof deleteHostInputSchema>
@@ -93,6 +93,8 @@ export class HostService {
   private readonly tokens: TunnelTokens
   private readonly stepper: HostStepper
   private readonly refresher: AccountRefresher
+  /** The fingerprint the current version stands for. */
+  private published = ''
   /** Hosts in the middle of a create step when the previous run of Exitdesk ended (crash, kill). */
   private readonly interruptedAtStart: Set<string>
   private tickHandle: unknown
@@ -109,20 +111,37 @@ export class HostService {
     this.readiness = new ReadinessMonitor({ ...deps.readiness, clock: deps.clock, onChange: () => this.changed() })
   }
 
-  /** The hosts as last seen, at once; a refresh starts in the background if the data is old. */
-  list(): HostsSnapshot {
+  /**
+   * The hosts as last seen, at once; a refresh starts in the background if the data is old.
+   * A caller that already shows version `since` gets "unchanged" when nothing changed since:
+   * a few bytes instead of every host.
+   */
+  list(): HostsSnapshot
+  list(since: number | undefined): HostsSnapshot | HostsUnchanged
+  list(since?: number): HostsSnapshot | HostsUnchanged {
     this.refreshIfOlderThan(MIN_REFRESH_INTERVAL_MS)
+    this.noticeChanges()
+    if (since === this.version) return { unchanged: true, version: this.version, refreshedAt: this.refreshedAt }
     return this.snapshot()
   }
 
   snapshot(): HostsSnapshot {
+    this.noticeChanges()
     return {
       // Readiness lives in memory only, not in the ledger: it is learned again seconds after a restart.
       hosts: this.deps.ledger.read().hosts.map((record) => this.withReadiness(toHost(record))),
       refreshedAt: this.refreshedAt,
       version: this.version,
-      accountErrors: [...this.refresher.errors].map(([accountId, message]) => ({ accountId, message })),
+      accountErrors: this.refresher.accountErrors(),
     }
+  }
+
+  /**
+   * A change the service made without announcing it (any ledger write, an account's list
+   * error) still moves the version, so an "unchanged" answer is never stale.
+   */
+  private noticeChanges(): void {
+    if (this.fingerprint() !== this.published) this.changed()
   }
 
   hostCount(accountId: string): number {
@@ -419,10 +438,13 @@ export class HostService {
     })
   }
 
-  /** What the renderer would see, less the refresh time. */
+  /**
+   * What the renderer would see, less the refresh time, as revision counters: the ledger's
+   * (every write that changed a record) and the account errors'. Tunnel readiness announces
+   * its own changes (ReadinessMonitor's onChange). O(1): nothing is compared record by record.
+   */
   private fingerprint(): string {
-    const hosts = this.deps.ledger.read().hosts.map(toHost)
-    return JSON.stringify([hosts, hosts.map((host) => comparableReadiness(this.readiness.view(host))), [...this.refresher.errors]])
+    return `${this.deps.ledger.revision}.${this.refresher.errorsRevision}`
   }
 
   /**
@@ -452,6 +474,7 @@ export class HostService {
   }
 
   private changed(): void {
+    this.published = this.fingerprint()
     this.version += 1
     this.deps.events.emit('hosts:changed', { version: this.version })
   }

@@ -47,7 +47,8 @@ export function mergeObservations(hosts: HostRecord[], account: AccountRecord, o
       host.rawStatus = observed.rawStatus
       host.ipv4 = observed.ipv4
       host.ipv6 = observed.ipv6
-      host.lastObservedAt = seenAt
+      // No "last seen" time per host: it would rewrite the ledger at every poll (the snapshot's
+      // refresh time says when the cloud was last asked).
     } else if (host.phase === 'created' && host.locator.instanceId && (gone.has(host.id) || observed?.state === 'deleted')) {
       // Deleted outside Exitdesk: finish the teardown so what was attached to it goes too.
       host.phase = 'tearing-down'

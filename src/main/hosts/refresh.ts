@@ -35,7 +35,9 @@ export interface AccountRefresherDeps {
 
 export class AccountRefresher {
   /** Per account: the last list failure, as the sentence the table shows. */
-  readonly errors = new Map<string, string>()
+  private readonly errors = new Map<string, string>()
+  /** Goes up by one whenever `errors` changes, so the snapshot's version can tell without comparing. */
+  errorsRevision = 0
   /** Per account: consecutive failed lists and the time before which it is not asked again. */
   private readonly backoff = new Map<string, { failures: number; retryAt: number }>()
   /** Hosts torn down lately, by id, with when. */
@@ -48,7 +50,8 @@ export class AccountRefresher {
   /** The accounts to list now: those with hosts or a working credential, and not backing off. */
   dueAccounts(hosts: HostRecord[], now: number): AccountRecord[] {
     const known = new Set(this.deps.accounts.records().map((a) => a.id))
-    for (const map of [this.errors, this.backoff]) for (const id of map.keys()) if (!known.has(id)) map.delete(id)
+    for (const id of this.errors.keys()) if (!known.has(id)) this.clearError(id)
+    for (const id of this.backoff.keys()) if (!known.has(id)) this.backoff.delete(id)
     return (
       this.deps.accounts
         .records()
@@ -58,6 +61,21 @@ export class AccountRefresher {
         // Polling (every window, every tab, the service's own tick) uses at most its share of the account's limits.
         .filter((a) => this.paced(a.id, now))
     )
+  }
+
+  /** Accounts whose last list failed, with the sentence the table shows. */
+  accountErrors(): Array<{ accountId: string; message: string }> {
+    return [...this.errors].map(([accountId, message]) => ({ accountId, message }))
+  }
+
+  private setError(accountId: string, message: string): void {
+    if (this.errors.get(accountId) === message) return
+    this.errors.set(accountId, message)
+    this.errorsRevision += 1
+  }
+
+  private clearError(accountId: string): void {
+    if (this.errors.delete(accountId)) this.errorsRevision += 1
   }
 
   /** Requests the account's last list took (its pages); 1 before the first. */
@@ -84,7 +102,7 @@ export class AccountRefresher {
   /** The account's credential was fixed: ask it again at once. */
   forgive(accountId: string): void {
     this.backoff.delete(accountId)
-    this.errors.delete(accountId)
+    this.clearError(accountId)
   }
 
   /** Remembers a torn-down host for a while, so an instance a late create makes for it is recognised and removed. */
@@ -101,13 +119,13 @@ export class AccountRefresher {
     try {
       observations = await this.observe(account, records)
       this.noteList(account.id, Math.max(1, (this.deps.accounts.budgets.get(account.id)?.sent ?? 0) - sentBefore))
-      this.errors.delete(account.id)
+      this.clearError(account.id)
       this.backoff.delete(account.id)
     } catch (error) {
       const info = toErrorInfo(error)
       const failures = (this.backoff.get(account.id)?.failures ?? 0) + 1
       this.backoff.set(account.id, { failures, retryAt: this.deps.clock.now() + backoffMs(failures, info.retryAfterSeconds) })
-      this.errors.set(account.id, describeError(info))
+      this.setError(account.id, describeError(info))
       await this.deps.onFailure(account.id, info)
       return
     }

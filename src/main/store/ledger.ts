@@ -26,6 +26,8 @@ export interface Ledger {
   read(): LedgerData
   /** Applies `change` to a copy, writes it durably, then publishes it. */
   update<T>(change: (data: LedgerData) => T): Promise<T>
+  /** Goes up by one at every write that changed something (a change needs no comparison of records). */
+  readonly revision: number
   /** What was wrong with the file when it was opened and what was done about it; absent when it loaded cleanly. */
   readonly recovery?: LedgerRecoveryReport
 }
@@ -71,8 +73,10 @@ export async function openLedger(dataDir: string, redactor: Redactor = sharedRed
     await keepBackup(file)
     await writeFileAtomic(file, text, { mode: 0o600 })
     onDisk = text
+    revision += 1
     return clean
   }
+  let revision = 0
 
   if (loaded.recovery) {
     // What was recovered replaces what could not be used at once, so the next start is clean
@@ -86,6 +90,9 @@ export async function openLedger(dataDir: string, redactor: Redactor = sharedRed
 
   return {
     read: () => data,
+    get revision() {
+      return revision
+    },
     update<T>(change: (draft: LedgerData) => T): Promise<T> {
       const run = async (): Promise<T> => {
         const draft = structuredClone(data)

@@ -40,6 +40,7 @@ export interface HostRecord extends Omit<Host, 'busy' | 'tunnel'> {
   failures: number
   /** Epoch ms before which no further step is tried (back-off after a failure). */
   nextAttemptAt?: number
+  /** When Exitdesk first saw a host it did not create (found in cloud, a duplicate). */
   lastObservedAt?: string
   /**
    * Set when the cloud refused a create that was retried in the background (no form was

@@ -12,6 +12,7 @@ import { bridge } from './bridge'
 import { ApiError, bridgeFailure } from './lib/api-error'
 import { NOTHING_MISSED, isNewHostsVersion, onChange, onVisibilityChange, type ChangeKind, type MissedChanges } from './lib/change-events'
 import { coalesce } from './lib/coalesce'
+import { applyHostsAnswer } from './lib/hosts-answer'
 import { pollIntervalFor } from './lib/poll'
 
 export { ApiError } from './lib/api-error'
@@ -84,9 +85,20 @@ export function useAccounts() {
  * for a retry, paused while hidden.
  */
 export function useHosts() {
+  const queryClient = useQueryClient()
   return useQuery({
     queryKey: queryKeys.hosts,
-    queryFn: () => call('hosts:list', {}),
+    // Sends the version on screen: main answers "unchanged" in a few bytes when nothing changed.
+    queryFn: async (): Promise<HostsSnapshot> => {
+      const shown = queryClient.getQueryData<HostsSnapshot>(queryKeys.hosts)
+      const answer = await call('hosts:list', shown ? { since: shown.version } : {})
+      const applied = applyHostsAnswer(shown, answer)
+      if (applied) return applied
+      // "Unchanged" about a version this window no longer has: ask for everything.
+      const full = await call('hosts:list', {})
+      if ('unchanged' in full) throw new Error('Exitdesk answered "unchanged" to a request for every host.')
+      return full
+    },
     refetchInterval: (query) => pollIntervalFor(query.state.data?.hosts, Date.now()),
     refetchIntervalInBackground: false,
   })
