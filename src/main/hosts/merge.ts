@@ -26,9 +26,16 @@ export function mergeObservations(hosts: HostRecord[], account: AccountRecord, o
   const byInstance = new Map(observations.map((o) => [o.instanceId, o]))
   const known = new Set(hosts.filter((h) => h.cloud === account.cloud && h.locator.instanceId).map((h) => h.locator.instanceId!))
   const claimed = new Set<string>()
+  // Indexes, so that merging thousands of hosts (adopting a lost ledger's worth) stays linear.
+  const byHostId = new Map(hosts.map((h) => [h.id, h]))
+  const byHostTag = new Map<string, Observation[]>()
+  for (const observation of observations) {
+    const taggedId = hostIdFromTags(observation.tags)
+    if (taggedId) byHostTag.set(taggedId, [...(byHostTag.get(taggedId) ?? []), observation])
+  }
   for (const host of hosts.filter((h) => h.accountId === account.id)) {
     // A host with a recorded instance is that instance; only a host without one is looked for by its tag.
-    const observed = host.locator.instanceId ? byInstance.get(host.locator.instanceId) : oldest(observations.filter((o) => o.tags.includes(hostTag(host.id)) && !known.has(o.instanceId)))
+    const observed = host.locator.instanceId ? byInstance.get(host.locator.instanceId) : oldest((byHostTag.get(host.id) ?? []).filter((o) => !known.has(o.instanceId)))
     if (observed) claimed.add(observed.instanceId)
     if (observed && !host.locator.instanceId && host.phase !== 'created') {
       // The create reached the cloud but its answer was lost: adopt the instance instead of
@@ -61,8 +68,10 @@ export function mergeObservations(hosts: HostRecord[], account: AccountRecord, o
     if (claimed.has(observed.instanceId) || observed.state === 'deleted') continue
     // Known under another account of the same cloud: not a stranger.
     if (known.has(observed.instanceId)) continue
-    const duplicate = duplicateRecord(hosts, account, observed, context)
-    hosts.push(duplicate ?? discoveredRecord(account, observed, seenAt, new Set(hosts.map((h) => h.id))))
+    const duplicate = duplicateRecord(byHostId, account, observed, context)
+    const record = duplicate ?? discoveredRecord(account, observed, seenAt, byHostId)
+    hosts.push(record)
+    byHostId.set(record.id, record)
     known.add(observed.instanceId)
   }
 }
@@ -73,10 +82,11 @@ export function mergeObservations(hosts: HostRecord[], account: AccountRecord, o
  * asked for it, so it is torn down at once — with nothing attached, so the firewall and tag the
  * real host uses stay — and both rows say so.
  */
-function duplicateRecord(hosts: HostRecord[], account: AccountRecord, observed: Observation, context: MergeContext): HostRecord | undefined {
+function duplicateRecord(hosts: ReadonlyMap<string, HostRecord>, account: AccountRecord, observed: Observation, context: MergeContext): HostRecord | undefined {
   const taggedId = hostIdFromTags(observed.tags)
   if (!taggedId) return undefined
-  const original = hosts.find((h) => h.id === taggedId && h.accountId === account.id && h.duplicateOf === undefined)
+  const candidate = hosts.get(taggedId)
+  const original = candidate && candidate.accountId === account.id && candidate.duplicateOf === undefined ? candidate : undefined
   if (!original && !context.retired?.has(taggedId)) return undefined
   const cloud = context.cloudLabel ?? 'The cloud'
   const seenAt = new Date(context.now).toISOString()
@@ -120,7 +130,7 @@ function withHostTag(attached: HostLocator['attached'], hostId: string): HostLoc
  * Its Exitdesk id comes back from its per-host tag when it has one, so its keychain entries
  * and the tag itself are found again.
  */
-function discoveredRecord(account: AccountRecord, observed: Observation, seenAt: string, taken: Set<string>): HostRecord {
+function discoveredRecord(account: AccountRecord, observed: Observation, seenAt: string, taken: ReadonlyMap<string, unknown>): HostRecord {
   const tagged = hostIdFromTags(observed.tags)
   const id = tagged && !taken.has(tagged) ? tagged : randomUUID()
   const locator: HostLocator = { instanceId: observed.instanceId, region: observed.region, attached: tagged ? [{ kind: 'tag', id: hostTag(tagged) }] : [] }
