@@ -286,6 +286,26 @@ describe('DigitalOcean: a teardown never removes what another live droplet uses'
   })
 })
 
+describe('DigitalOcean: a fresh create asks nothing it need not ask', () => {
+  it('HTTPS: three round trips (tag, firewall, droplet) and no listing of every firewall; a retried step looks up first', async () => {
+    const { hosts, fake: f, pass, create } = await setup()
+    await create('exit-warm-up') // reads the catalog (regions and sizes), kept for later creates
+    f.requests.length = 0
+    await create('exit-fresh', 'https')
+    expect(f.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v2/tags', 'POST /v2/firewalls', 'POST /v2/droplets'])
+
+    f.setFailure({ method: 'POST', path: '/v2/droplets', status: 429, headers: { 'retry-after': '1' }, times: 1 })
+    const retried = await create('exit-retried', 'https')
+    expect(retried.locator.instanceId).toBeUndefined()
+    f.requests.length = 0
+    await pass(2_000)
+    // Its droplet step is no longer a first try: the host's tag is looked up before the POST.
+    const steps = f.requests.filter((r) => r.method === 'POST' || r.query.includes('tag_name=exitdesk-host-')).map((r) => `${r.method} ${r.path}`)
+    expect(steps).toEqual(['GET /v2/droplets', 'POST /v2/droplets'])
+    expect(hosts.snapshot().hosts.find((h) => h.id === retried.id)?.locator.instanceId).toBeDefined()
+  })
+})
+
 describe('DigitalOcean: hosts:create never holds the form', () => {
   it('answers within about a second when DigitalOcean is slow; the droplet step finishes in the background', async () => {
     fake = await startFakeDigitalOcean({ activateAfterMs: 1_000 })

@@ -52,6 +52,12 @@ export interface ProvisionSpec {
    * late-processing window has passed, and only then lets the step create.
    */
   lookupOnly?: boolean
+  /**
+   * The first try of this step for a host this Exitdesk has just created: no earlier call can
+   * have made anything, so the adapter may skip its look-ups (by tag, by name) and create at
+   * once — fewer round trips before the form is answered, and no listing of every firewall.
+   */
+  fresh?: boolean
 }
 
 /** One instance as the cloud reports it right now. */

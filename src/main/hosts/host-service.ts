@@ -235,6 +235,7 @@ export class HostService {
       throw error
     }
     this.changed()
+    this.stepper.markCreatedHere(id)
 
     // The form waits for the first steps, but never longer than CREATE_ANSWER_MS: after that the
     // steps go on without it, and a refusal stays in the table instead.

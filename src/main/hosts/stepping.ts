@@ -59,8 +59,16 @@ export interface StepperDeps {
 export class HostStepper {
   /** Hosts with a step running right now: never a second step for them. */
   private readonly running = new Set<string>()
+  /** Hosts this process created, and the create steps tried for them (`<id>:<progress>`). */
+  private readonly createdHere = new Set<string>()
+  private readonly tried = new Set<string>()
 
   constructor(private readonly deps: StepperDeps) {}
+
+  /** A host just recorded by this process: its first create steps need no look-ups. */
+  markCreatedHere(hostId: string): void {
+    this.createdHere.add(hostId)
+  }
 
   isRunning(hostId: string): boolean {
     return this.running.has(hostId)
@@ -83,7 +91,7 @@ export class HostStepper {
       let result: StepResult
       let resent = false
       if (record.phase === 'creating') {
-        const spec = { ...(await this.specFor(record)), lookupOnly: uncertain(record, now) }
+        const spec = { ...(await this.specFor(record)), lookupOnly: uncertain(record, now), fresh: this.firstTry(record) }
         result = await withDeadline((signal) => provisioner.provision(ctx, spec, record.locator, record.progress, signal))
       } else {
         // An accepted delete the cloud did not carry out: after the grace, start over (idempotent).
@@ -116,7 +124,24 @@ export class HostStepper {
       return info
     } finally {
       this.running.delete(hostId)
+      if (this.find(hostId)?.phase !== 'creating') this.forgetTries(hostId)
     }
+  }
+
+  private forgetTries(hostId: string): void {
+    if (!this.createdHere.delete(hostId)) return
+    for (const key of this.tried) if (key.startsWith(`${hostId}:`)) this.tried.delete(key)
+  }
+
+  /**
+   * Whether nothing can exist yet for this create step: a host this process created, a step
+   * never tried before, no failure and no unknown outcome on record. Counts the try.
+   */
+  private firstTry(record: HostRecord): boolean {
+    const key = `${record.id}:${record.progress ?? ''}`
+    const first = this.createdHere.has(record.id) && !this.tried.has(key) && record.failures === 0 && record.uncertainSince === undefined && record.lastUnknownAt === undefined
+    this.tried.add(key)
+    return first
   }
 
   /**

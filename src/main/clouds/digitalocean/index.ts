@@ -8,6 +8,8 @@
  * Create (TCP):   [find by host tag | POST /v2/droplets]                       -> done
  * Create (HTTPS): [tag exists? POST /v2/tags] + [find by name | POST /v2/firewalls] -> 'firewall-created'
  *                 then the droplet step as for TCP                               -> done
+ *                 A `fresh` step (the first try for a host just created) skips the
+ *                 look-ups: TCP is one round trip, HTTPS three.
  * Teardown:       DELETE /v2/droplets/{id}                                       -> 'droplet-delete-requested'
  *                 GET /v2/droplets/{id} until 404                                -> 'droplet-gone'
  *                 GET /v2/firewalls (its own, recorded or not) and
@@ -97,10 +99,11 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
         // A Cloud Firewall may only name tags that exist (shared/attributes/existing_tags_array.yml),
         // while droplet create makes its tags on the fly; so the host tag is made here first.
         recordHostTag(next, spec.tags.host)
-        if (!spec.lookupOnly && !(await client.tagExists(spec.tags.host, signal))) await client.createTag(spec.tags.host, signal)
+        if (spec.fresh || (!spec.lookupOnly && !(await client.tagExists(spec.tags.host, signal)))) await client.createTag(spec.tags.host, signal)
         const name = firewallName(spec.hostId)
-        // A create that succeeded before a crash or a lost answer must be found, not repeated.
-        const existing = (await client.listFirewalls(signal)).find((firewall) => firewall.name === name)
+        // A create that succeeded before a crash or a lost answer must be found, not repeated
+        // (a fresh step has nothing to find).
+        const existing = spec.fresh ? undefined : (await client.listFirewalls(signal)).find((firewall) => firewall.name === name)
         if (!existing && spec.lookupOnly) return { done: false, locator: next, unresolved: true, waitingFor: 'DigitalOcean to show whether it made the firewall' }
         const firewall = existing ?? (await client.createFirewall(httpsFirewall(name, spec.tags.host), signal))
         next.attached.push({ kind: 'firewall', id: firewall.id })
@@ -110,7 +113,7 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
       // The host tag is unique to this host: a droplet carrying it is one an earlier,
       // interrupted call already created, so it is adopted instead of paying for two.
       // Several (a late create) means duplicates: the oldest is the host, the refresh removes the rest.
-      const [found] = await client.listDroplets({ tagName: spec.tags.host }, signal)
+      const [found] = spec.fresh ? [] : await client.listDroplets({ tagName: spec.tags.host }, signal)
       if (!found && spec.lookupOnly) return { done: false, locator: next, unresolved: true, waitingFor: 'DigitalOcean to show whether it made the droplet' }
       const droplet = found ?? (await client.createDroplet(dropletRequest(spec), signal))
       next.instanceId = String(droplet.id)
