@@ -35,6 +35,7 @@ import type { RequestPriority } from '../clouds/budget'
 import { generateTunnelToken } from '../tunnel/token'
 import { buildUserData } from '../tunnel/userdata'
 import { AccountRefresher } from './refresh'
+import { findHost, updateHost } from './host-records'
 import { runLimited, STEP_CONCURRENCY, stepsThisRefresh } from './pacing'
 import { HostStepper } from './stepping'
 import { nameTaken } from './unique-names'
@@ -464,14 +465,11 @@ export class HostService {
   }
 
   private find(hostId: string): HostRecord | undefined {
-    return this.deps.ledger.read().hosts.find((h) => h.id === hostId)
+    return findHost(this.deps.ledger, hostId)
   }
 
   private update(hostId: string, change: (host: HostRecord) => void): Promise<void> {
-    return this.deps.ledger.update((data) => {
-      const host = data.hosts.find((h) => h.id === hostId)
-      if (host) change(host)
-    })
+    return updateHost(this.deps.ledger, hostId, change)
   }
 
   private changed(): void {

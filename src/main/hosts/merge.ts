@@ -10,6 +10,9 @@ import type { Observation } from '../clouds/types'
 import { displayState, type AccountRecord, type HostRecord } from '../store/records'
 import { hostIdFromTags, hostTag } from './tags'
 
+/** A host found in the cloud keeps no record of its tunnel here (the keychain may: ./reclaim.ts). */
+const unknownTunnel = (): HostRecord['tunnel'] => ({ mode: 'tcp', inletsVersion: 'unknown', domains: [], letsEncryptIssuer: 'prod' })
+
 export interface MergeContext {
   /** Ids of hosts the cloud confirmed gone (asked by id after a list missed them). */
   gone: Set<string>
@@ -69,7 +72,8 @@ export function mergeObservations(hosts: HostRecord[], account: AccountRecord, o
     // Known under another account of the same cloud: not a stranger.
     if (known.has(observed.instanceId)) continue
     const duplicate = duplicateRecord(byHostId, account, observed, context)
-    const record = duplicate ?? discoveredRecord(account, observed, seenAt, byHostId)
+    const tagged = hostIdFromTags(observed.tags)
+    const record = duplicate ?? discoveredRecord(account, observed, seenAt, tagged && !byHostId.has(tagged) ? tagged : randomUUID())
     hosts.push(record)
     byHostId.set(record.id, record)
     known.add(observed.instanceId)
@@ -94,23 +98,12 @@ function duplicateRecord(hosts: ReadonlyMap<string, HostRecord>, account: Accoun
   const notice = `${cloud} made a second instance (${observed.instanceId}) for one create, after Exitdesk had stopped waiting for its answer; Exitdesk is deleting it.`
   if (original) original.notice = notice
   return {
-    id: randomUUID(),
-    name: observed.name,
-    cloud: account.cloud,
-    accountId: account.id,
-    region: observed.region,
-    plan: observed.plan ?? 'unknown',
-    ipv4: observed.ipv4,
-    ipv6: observed.ipv6,
+    ...discoveredRecord(account, observed, seenAt, randomUUID()),
     state: 'deleting',
-    rawStatus: observed.rawStatus,
-    createdAt: observed.createdAt ?? seenAt,
-    tunnel: original ? structuredClone(original.tunnel) : { mode: 'tcp', inletsVersion: 'unknown', domains: [], letsEncryptIssuer: 'prod' },
+    tunnel: original ? structuredClone(original.tunnel) : unknownTunnel(),
+    // Nothing attached: the firewall and tag are the original host's, and stay with it.
     locator: { instanceId: observed.instanceId, region: observed.region, attached: [] },
-    discovered: true,
     phase: 'tearing-down',
-    failures: 0,
-    lastObservedAt: seenAt,
     duplicateOf: taggedId,
     notice: `Instance ${observed.instanceId} carries the tag of ${original ? `"${original.name}"` : 'a deleted host'}: it is ${what}, made by a create ${cloud} carried out late. Exitdesk is deleting it; ${original ? `"${original.name}"` : 'nothing else'} is not touched.`,
   }
@@ -130,9 +123,8 @@ function withHostTag(attached: HostLocator['attached'], hostId: string): HostLoc
  * Its Exitdesk id comes back from its per-host tag when it has one, so its keychain entries
  * and the tag itself are found again.
  */
-function discoveredRecord(account: AccountRecord, observed: Observation, seenAt: string, taken: ReadonlyMap<string, unknown>): HostRecord {
+function discoveredRecord(account: AccountRecord, observed: Observation, seenAt: string, id: string): HostRecord {
   const tagged = hostIdFromTags(observed.tags)
-  const id = tagged && !taken.has(tagged) ? tagged : randomUUID()
   const locator: HostLocator = { instanceId: observed.instanceId, region: observed.region, attached: tagged ? [{ kind: 'tag', id: hostTag(tagged) }] : [] }
   return {
     id,
@@ -146,7 +138,7 @@ function discoveredRecord(account: AccountRecord, observed: Observation, seenAt:
     state: observed.state,
     rawStatus: observed.rawStatus,
     createdAt: observed.createdAt ?? seenAt,
-    tunnel: { mode: 'tcp', inletsVersion: 'unknown', domains: [], letsEncryptIssuer: 'prod' },
+    tunnel: unknownTunnel(),
     locator,
     discovered: true,
     phase: 'created',

@@ -28,6 +28,7 @@ import type { Ledger } from '../store/ledger'
 import type { HostRecord } from '../store/records'
 import { buildUserData } from '../tunnel/userdata'
 import { backoffMs } from './backoff'
+import { findHost, updateHost } from './host-records'
 import { APP_TAG, hostTag } from './tags'
 import type { TunnelTokens } from './tunnel-tokens'
 
@@ -273,14 +274,11 @@ export class HostStepper {
   }
 
   private find(hostId: string): HostRecord | undefined {
-    return this.deps.ledger.read().hosts.find((h) => h.id === hostId)
+    return findHost(this.deps.ledger, hostId)
   }
 
   private update(hostId: string, change: (host: HostRecord) => void): Promise<void> {
-    return this.deps.ledger.update((data) => {
-      const host = data.hosts.find((h) => h.id === hostId)
-      if (host) change(host)
-    })
+    return updateHost(this.deps.ledger, hostId, change)
   }
 }
 
