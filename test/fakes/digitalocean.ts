@@ -24,7 +24,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { listenOnLoopback } from '../support/listeners'
 
 export interface FakeDigitalOceanOptions {
   /** Bearer token the fake accepts; random when absent. */
@@ -759,11 +759,7 @@ export async function startFakeDigitalOcean(options: FakeDigitalOceanOptions = {
       }
     })
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
+  const port = await listenOnLoopback(server)
 
   return {
     url: `http://127.0.0.1:${port}`,

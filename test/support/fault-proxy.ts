@@ -31,8 +31,9 @@
  * acted; an intercepted request's connection is then reset.
  */
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import { between, mulberry32, pickWeighted, type Random } from './prng'
+import { listenOnLoopback } from './listeners'
 
 export const FAULT_KINDS = ['rate-limited', 'server-error', 'unavailable-html', 'delayed', 'late', 'reset-before', 'reset-after', 'truncated', 'portal', 'mislabelled'] as const
 export type FaultKind = (typeof FAULT_KINDS)[number]
@@ -371,11 +372,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       else reset(incoming.socket)
     })
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
+  const port = await listenOnLoopback(server)
 
   return {
     url: `http://127.0.0.1:${port}`,

@@ -73,3 +73,12 @@ export async function closedPort(address = '127.0.0.1'): Promise<number> {
   await listener.close()
   return listener.port
 }
+
+/** Starts `server` on a random port of 127.0.0.1 (loopback only) and answers that port. */
+export async function listenOnLoopback(server: Server): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  return (server.address() as AddressInfo).port
+}
