@@ -33,6 +33,7 @@ export default defineConfig({
   renderer: {
     root: resolve('src/renderer'),
     plugins: [react(), relaxPolicyForDevServer],
-    build: { rollupOptions: { input: resolve('src/renderer/index.html') } },
+    // Minified: the page loads faster (and `npm run web` starts sooner) than from the raw bundle.
+    build: { minify: true, rollupOptions: { input: resolve('src/renderer/index.html') } },
   },
 })
