@@ -450,8 +450,11 @@ export async function startFakeDigitalOcean(options: FakeDigitalOceanOptions = {
     }
   }
 
-  /** DigitalOcean pagination: `page`, `per_page`, `links.pages`, `meta.total`. */
-  function paginate(request: IncomingMessage, url: URL, key: string, all: unknown[]): Record<string, unknown> {
+  /**
+   * DigitalOcean pagination: `page`, `per_page`, `links.pages`, `meta.total`. Only the page
+   * served is turned into JSON (`toJson`), so the fake stays cheap at thousands of droplets.
+   */
+  function paginate<T>(request: IncomingMessage, url: URL, key: string, all: T[], toJson: (item: T) => unknown = (item) => item): Record<string, unknown> {
     const perPage = clamp(integer(url.searchParams.get('per_page')) ?? defaultPerPage, 1, maxPerPage)
     const page = Math.max(1, integer(url.searchParams.get('page')) ?? 1)
     const last = Math.max(1, Math.ceil(all.length / perPage))
@@ -471,7 +474,7 @@ export async function startFakeDigitalOcean(options: FakeDigitalOceanOptions = {
       pages.last = link(last)
       pages.next = link(page + 1)
     }
-    return { [key]: all.slice((page - 1) * perPage, page * perPage), links: Object.keys(pages).length > 0 ? { pages } : {}, meta: { total: all.length } }
+    return { [key]: all.slice((page - 1) * perPage, page * perPage).map(toJson), links: Object.keys(pages).length > 0 ? { pages } : {}, meta: { total: all.length } }
   }
 
   function createDroplet(body: Record<string, unknown>): FakeDroplet {
@@ -567,7 +570,7 @@ export async function startFakeDigitalOcean(options: FakeDigitalOceanOptions = {
           .filter((droplet) => tag === null || droplet.tags.includes(tag))
           .filter((droplet) => name === null || droplet.name.toLowerCase() === name.toLowerCase())
           .sort((a, b) => a.id - b.id)
-        return { status: 200, json: paginate(request, url, 'droplets', listed.map(dropletJson)) }
+        return { status: 200, json: paginate(request, url, 'droplets', listed, dropletJson) }
       }
       if (method === 'POST') {
         const droplet = createDroplet(object())
@@ -590,7 +593,7 @@ export async function startFakeDigitalOcean(options: FakeDigitalOceanOptions = {
     }
 
     if (resource === 'firewalls' && segments.length === 2) {
-      if (method === 'GET') return { status: 200, json: paginate(request, url, 'firewalls', [...firewalls.values()].map(firewallJson)) }
+      if (method === 'GET') return { status: 200, json: paginate(request, url, 'firewalls', [...firewalls.values()], firewallJson) }
       if (method === 'POST') return { status: 202, json: { firewall: firewallJson(createFirewall(object())) } }
     }
     if (resource === 'firewalls' && segments.length === 3 && id !== undefined) {
@@ -604,7 +607,7 @@ export async function startFakeDigitalOcean(options: FakeDigitalOceanOptions = {
     }
 
     if (resource === 'tags' && segments.length === 2) {
-      if (method === 'GET') return { status: 200, json: paginate(request, url, 'tags', [...tags].map(tagJson)) }
+      if (method === 'GET') return { status: 200, json: paginate(request, url, 'tags', [...tags], tagJson) }
       if (method === 'POST') {
         const name = object().name
         if (typeof name !== 'string' || name.length > 255 || !TAG_NAME.test(name)) {

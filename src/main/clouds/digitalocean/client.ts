@@ -134,6 +134,8 @@ export interface DigitalOceanClientOptions {
   timeoutMs?: number
   /** Bound on pages followed by one list call, so a broken `links` object never loops forever. */
   maxPages?: number
+  /** Pages asked for at the same time once the total is known (../pagination.ts; 1 reads page after page). */
+  pageConcurrency?: number
   /** The account's request budget, seen with the caller's priority (../budget.ts). */
   budget?: RequestGate
 }
@@ -145,6 +147,7 @@ export const DEFAULT_MAX_PAGES = 50
 export class DigitalOceanClient {
   private readonly rest: RestClient
   private readonly maxPages: number
+  private readonly pageConcurrency: number | undefined
   /** What the last answer said about the rate limit; read by callers that want to slow down. */
   lastRateLimit: DoRateLimit | undefined
 
@@ -154,6 +157,7 @@ export class DigitalOceanClient {
       throw new AppError({ code: 'unauthorized', message: 'This DigitalOcean account has no API token. Add one in the account settings.', retryable: false })
     }
     this.maxPages = options.maxPages ?? DEFAULT_MAX_PAGES
+    this.pageConcurrency = options.pageConcurrency
     this.rest = new RestClient({
       provider: 'DigitalOcean',
       baseUrl: options.endpoint,
@@ -277,7 +281,7 @@ export class DigitalOceanClient {
       const total = body.meta?.total
       return { items, total: typeof total === 'number' && Number.isSafeInteger(total) && total >= 0 ? total : undefined, next: nextPage(body, page, items.length) }
     }
-    return readAllPages(fetchPage, { maxPages: this.maxPages, provider: 'DigitalOcean', what: path })
+    return readAllPages(fetchPage, { maxPages: this.maxPages, concurrency: this.pageConcurrency, provider: 'DigitalOcean', what: path })
   }
 }
 

@@ -40,6 +40,8 @@ export interface DigitalOceanProvisionerOptions {
   timeoutMs?: number
   /** Bound on pages one list call follows. */
   maxPages?: number
+  /** Pages of one list asked for at the same time (the bench compares 1, page after page). */
+  pageConcurrency?: number
 }
 
 /** Ports an HTTPS tunnel needs: inlets control plane, ACME HTTP-01 challenge and HTTPS. */
@@ -62,6 +64,7 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
       token: ctx.credentials.token ?? '',
       timeoutMs: options.timeoutMs,
       maxPages: options.maxPages,
+      pageConcurrency: options.pageConcurrency,
       budget: ctx.budget?.gate(ctx.priority ?? 'background'),
     })
 

@@ -1,0 +1,95 @@
+/**
+ * `npm run bench` (part 3): refreshing 100, 1,000 and 5,000 DigitalOcean hosts spread over
+ * several regions, on loopback and with 200 ms added to every answer (the fake's own delay
+ * rule), side by side:
+ *   - Exitdesk: one list by tag, its pages asked for at once once the first tells the total;
+ *   - the same list read page after page (how Exitdesk read it before);
+ *   - per-host polling as inletsctl does it (one GET /v2/droplets/{id} per host, one at a
+ *     time) and as inlets-operator does it (the same with two workers) — at 200 ms only for 100
+ *     hosts, where it still ends in seconds.
+ * The droplets are put straight into the fake's state, and the fake turns into JSON only the page
+ * it serves, so it does not dominate the figures. Requests are counted at the fake.
+ */
+import { performance } from 'node:perf_hooks'
+import { createDigitalOceanProvisioner } from '../src/main/clouds/digitalocean'
+import type { CloudContext } from '../src/main/clouds/types'
+import { startFakeDigitalOcean, type FakeDigitalOcean } from '../test/fakes/digitalocean'
+
+const SIZES = (process.env.BENCH_SCALE_HOSTS ?? '100,1000,5000').split(',').map(Number)
+const RTT_MS = 200
+const REGIONS = ['lon1', 'fra1', 'nyc3', 'sgp1', 'ams3']
+
+function seed(fake: FakeDigitalOcean, count: number): string[] {
+  const ids: string[] = []
+  for (let n = 0; n < count; n++) {
+    const id = 5_000_000 + n
+    fake.state.droplets.set(id, {
+      id,
+      name: `exit-scale-${n}`,
+      region: REGIONS[n % REGIONS.length]!,
+      size: 's-1vcpu-512mb-10gb',
+      image: 'ubuntu-24-04-x64',
+      tags: ['exitdesk', `exitdesk-host-scale-${n}`],
+      ipv6Requested: false,
+      monitoring: false,
+      status: 'active',
+      createdAtMs: fake.now(),
+      gets: 0,
+      ipv4: `198.51.100.${(n % 250) + 1}`,
+      getsSinceDelete: 0,
+    })
+    ids.push(String(id))
+  }
+  return ids
+}
+
+async function measure(fake: FakeDigitalOcean, run: () => Promise<unknown>): Promise<{ ms: number; requests: number }> {
+  const before = fake.requests.length
+  const started = performance.now()
+  await run()
+  return { ms: performance.now() - started, requests: fake.requests.length - before }
+}
+
+/** Per-host polling: `workers` at a time, one GET per host. */
+async function perHost(ids: string[], workers: number, status: (id: string) => Promise<unknown>): Promise<void> {
+  let next = 0
+  await Promise.all(Array.from({ length: workers }, async () => {
+    while (next < ids.length) await status(ids[next++]!)
+  }))
+}
+
+const cell = (result: { ms: number; requests: number } | undefined): string => (result ? `${String(result.requests).padStart(5)} req ${(result.ms / 1000).toFixed(2).padStart(7)} s` : '             (not run)')
+
+async function main(): Promise<void> {
+  console.log(`\nRefresh at scale: DigitalOcean hosts over ${REGIONS.length} regions, requests and wall time per refresh (loopback | +${RTT_MS} ms per answer)\n`)
+  console.log(`${'hosts'.padEnd(7)}${'way'.padEnd(44)}${'loopback'.padEnd(24)}+${RTT_MS} ms`)
+  for (const count of SIZES) {
+    // No request budget at the fake: per-host polling of 5,000 hosts is over DigitalOcean's hourly limit by itself.
+    const fake = await startFakeDigitalOcean({ account: { droplet_limit: count + 10 }, requestBudget: Number.MAX_SAFE_INTEGER })
+    const ids = seed(fake, count)
+    const ctx: CloudContext = { accountId: 'bench', credentials: { token: fake.token }, endpoint: fake.url }
+    const parallel = createDigitalOceanProvisioner({ timeoutMs: 60_000, maxPages: 100 })
+    const sequential = createDigitalOceanProvisioner({ timeoutMs: 60_000, maxPages: 100, pageConcurrency: 1 })
+    const signal = (): AbortSignal => AbortSignal.timeout(600_000)
+    const locator = (id: string) => ({ instanceId: id, region: 'lon1', attached: [] })
+    const ways: Array<[string, (rtt: boolean) => Promise<{ ms: number; requests: number } | undefined>]> = [
+      ['Exitdesk: list by tag, pages at once', () => measure(fake, () => parallel.listByTag(ctx, 'account', 'exitdesk', signal()))],
+      ['list by tag, page after page (before)', () => measure(fake, () => sequential.listByTag(ctx, 'account', 'exitdesk', signal()))],
+      ['inletsctl: GET per host, one at a time', (rtt) => (rtt && count > 100 ? Promise.resolve(undefined) : measure(fake, () => perHost(ids, 1, (id) => parallel.status(ctx, locator(id), signal()))))],
+      ['inlets-operator: GET per host, two workers', (rtt) => (rtt && count > 100 ? Promise.resolve(undefined) : measure(fake, () => perHost(ids, 2, (id) => parallel.status(ctx, locator(id), signal()))))],
+    ]
+    for (const [name, run] of ways) {
+      fake.clearFailures()
+      const local = await run(false)
+      fake.setFailure({ delayMs: RTT_MS })
+      const slow = await run(true)
+      console.log(`${String(count).padEnd(7)}${name.padEnd(44)}${cell(local).padEnd(24)}${cell(slow)}`)
+    }
+    await fake.close()
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exit(1)
+})
