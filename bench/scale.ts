@@ -10,7 +10,13 @@
  * The droplets are put straight into the fake's state, and the fake turns into JSON only the page
  * it serves, so it does not dominate the figures. Requests are counted at the fake.
  */
+import { randomUUID } from 'node:crypto'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { createCore } from '../src/main/core'
+import { createMemorySecretStore } from '../src/main/secrets/memory-store'
 import { createDigitalOceanProvisioner } from '../src/main/clouds/digitalocean'
 import type { CloudContext } from '../src/main/clouds/types'
 import { startFakeDigitalOcean, type FakeDigitalOcean } from '../test/fakes/digitalocean'
@@ -87,6 +93,36 @@ async function main(): Promise<void> {
     }
     await fake.close()
   }
+  await operations()
+}
+
+/** Each user operation through the real core against the fake with 200 ms added to every answer: wall time and round trips. */
+async function operations(): Promise<void> {
+  const fake = await startFakeDigitalOcean({ activateAfterMs: 0, requestBudget: Number.MAX_SAFE_INTEGER })
+  const dataDir = await mkdtemp(join(tmpdir(), 'exitdesk-bench-ops-'))
+  const core = await createCore({ dataDir, secrets: createMemorySecretStore(), shell: 'web', version: 'bench' })
+  core.hosts.stop()
+  const call = async <T>(channel: string, input: unknown): Promise<T> => {
+    const envelope = await core.dispatch(channel, input)
+    if (!envelope.ok) throw new Error(`${channel}: ${envelope.error.message}`)
+    return envelope.data as T
+  }
+  const account = await call<{ id: string }>('accounts:add', { cloud: 'digitalocean', label: 'bench', endpoint: fake.url, credentials: { token: fake.token } })
+  await call('clouds:catalog', { accountId: account.id }) // the form has it before the click
+  fake.setFailure({ delayMs: RTT_MS })
+  console.log(`\nUser operations at +${RTT_MS} ms per answer (requests counted at the fake while the call ran, a background refresh included)\n`)
+  const create = (mode: 'tcp' | 'https') => call<{ id: string }>('hosts:create', { requestId: randomUUID(), accountId: account.id, name: `exit-ops-${mode}`, region: 'lon1', plan: 's-1vcpu-512mb-10gb', tunnel: mode === 'https' ? { mode, inletsVersion: '0.11.14', domains: ['ops.example.com'] } : { mode, inletsVersion: '0.11.14' } })
+  const tcp = await measure(fake, () => create('tcp'))
+  console.log(`${'hosts:create, TCP'.padEnd(58)}${cell(tcp)}`)
+  let https: { id: string } | undefined
+  const httpsCreate = await measure(fake, async () => (https = await create('https')))
+  console.log(`${'hosts:create, HTTPS'.padEnd(58)}${cell(httpsCreate)}`)
+  const list = await measure(fake, () => call('hosts:list', {}))
+  console.log(`${'hosts:list (from memory; its refresh runs behind it)'.padEnd(58)}${cell(list)}`)
+  const remove = await measure(fake, () => call('hosts:delete', { by: 'id', hostId: https!.id }))
+  console.log(`${'hosts:delete (returns once the droplet DELETE answers)'.padEnd(58)}${cell(remove)}`)
+  await core.stop()
+  await fake.close()
 }
 
 main().catch((error: unknown) => {
