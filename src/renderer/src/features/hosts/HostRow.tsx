@@ -1,9 +1,10 @@
-import { useState } from 'react'
+import { memo, useState } from 'react'
 import type { AccountInfo, CloudInfo, Host } from '../../../../shared/domain'
 import { ErrorMessage } from '../../components/ErrorMessage'
 import { SimulatedTag } from '../../components/SimulatedTag'
 import { StateBadge } from '../../components/StateBadge'
 import { formatAge, formatMoney, formatRetry } from '../../lib/format'
+import { useNow } from '../../hooks/useNow'
 import { useDeleteHost } from '../../api'
 import { canCopy, canDelete, canRetryTeardown } from '../../lib/hosts'
 import { ClientCommandDialog } from './ClientCommandDialog'
@@ -18,10 +19,14 @@ interface Props {
   host: Host
   cloud: CloudInfo | undefined
   account: AccountInfo | undefined
-  now: number
 }
 
-export function HostRow({ host, cloud, account, now }: Props) {
+/**
+ * One host. Memoized: a poll that changed other hosts (or only the refresh time) re-renders
+ * nothing here, because TanStack Query keeps the objects of unchanged hosts; the clock moves
+ * only the age and retry texts (their own small components).
+ */
+export const HostRow = memo(function HostRow({ host, cloud, account }: Props) {
   const { state: copy, notes: copyNotes, copyCommand, copyToken, dismiss, dismissNotes } = useCopyFromMain(host.id)
   const [confirming, setConfirming] = useState(false)
   const [choosingCommand, setChoosingCommand] = useState(false)
@@ -31,8 +36,7 @@ export function HostRow({ host, cloud, account, now }: Props) {
   const region = cloud?.regions.find((candidate) => candidate.id === host.region)
   const plan = cloud?.plans.find((candidate) => candidate.id === host.plan)
   const cloudLabel = cloud?.label ?? host.cloud
-  const retryText = host.retryAt ? formatRetry(host.retryAt, now) : undefined
-  const hasDetail = Boolean(host.lastError) || Boolean(host.notice) || Boolean(retryText) || Boolean(retryTeardown.error) || copy.status === 'shown' || copy.status === 'failed' || copyNotes.length > 0
+  const hasDetail = Boolean(host.lastError) || Boolean(host.notice) || Boolean(host.retryAt) || Boolean(retryTeardown.error) || copy.status === 'shown' || copy.status === 'failed' || copyNotes.length > 0
 
   return (
     <>
@@ -78,7 +82,7 @@ export function HostRow({ host, cloud, account, now }: Props) {
         </td>
         <td className="nowrap" title={region?.label}>{host.region}</td>
         <td className="nowrap" title={plan?.label}>{host.plan}</td>
-        <td className="nowrap" title={new Date(host.createdAt).toLocaleString()}>{formatAge(host.createdAt, now)}</td>
+        <td className="nowrap" title={new Date(host.createdAt).toLocaleString()}><Age createdAt={host.createdAt} /></td>
         <td className="num nowrap" data-testid="host-cost">
           {formatMoney(host.monthlyCostUsd)}
         </td>
@@ -154,11 +158,7 @@ export function HostRow({ host, cloud, account, now }: Props) {
               </p>
             ) : null}
             {retryTeardown.error ? <ErrorMessage error={retryTeardown.error} lead="The teardown could not be retried." /> : null}
-            {retryText && host.retryAt ? (
-              <p className="hint retry-note" data-testid="host-retry" title={new Date(host.retryAt).toLocaleString()}>
-                {retryText}
-              </p>
-            ) : null}
+            {host.retryAt ? <RetryNote retryAt={host.retryAt} /> : null}
             {copy.status === 'failed' ? (
               <ErrorMessage error={copy.error} lead={`The ${copy.what === 'command' ? 'client command' : 'token'} could not be fetched.`} />
             ) : null}
@@ -180,4 +180,18 @@ export function HostRow({ host, cloud, account, now }: Props) {
       ) : null}
     </>
   )
+})
+
+/** The host's age: the only part of a row the clock re-renders. */
+function Age({ createdAt }: { createdAt: string }) {
+  return <>{formatAge(createdAt, useNow())}</>
+}
+
+function RetryNote({ retryAt }: { retryAt: string }) {
+  const text = formatRetry(retryAt, useNow())
+  return text ? (
+    <p className="hint retry-note" data-testid="host-retry" title={new Date(retryAt).toLocaleString()}>
+      {text}
+    </p>
+  ) : null
 }

@@ -1,5 +1,4 @@
 import type { AccountInfo, CloudInfo, Host } from '../../../../shared/domain'
-import { useNow } from '../../hooks/useNow'
 import { HostRow } from './HostRow'
 
 interface Props {
@@ -9,7 +8,6 @@ interface Props {
 }
 
 export function HostsTable({ hosts, clouds, accounts }: Props) {
-  const now = useNow()
   return (
     <div className="table-wrap">
       <table className="hosts-table" data-testid="hosts-table">
@@ -35,7 +33,6 @@ export function HostsTable({ hosts, clouds, accounts }: Props) {
               host={host}
               cloud={clouds.find((cloud) => cloud.id === host.cloud)}
               account={accounts.find((account) => account.id === host.accountId)}
-              now={now}
             />
           ))}
         </tbody>
