@@ -196,6 +196,31 @@ describe('readiness monitor', () => {
     expect(monitor.running()).toBe(0)
   })
 
+  it('hosts that open no socket (an address the guard refuses) are not held to the four slots: all are settled in one run', async () => {
+    const clock = new FakeClock()
+    const held = heldProber()
+    let changes = 0
+    // As the real prober: an address the guard refuses is answered at once, with no socket.
+    const probe: Prober = (target, probeSignal) =>
+      target.ipv4.startsWith('198.51.100.') ? Promise.resolve({ status: 'unknown', control: 'unchecked', summary: `not checked: ${target.ipv4} is a documentation address` }) : held.probe(target, probeSignal)
+    const monitor = new ReadinessMonitor({ clock, onChange: () => void (changes += 1), probe })
+    const documentation = Array.from({ length: 40 }, (_, i) => candidate(100 + i, { ipv4: `198.51.100.${i + 1}` }))
+    const real = Array.from({ length: 6 }, (_, i) => candidate(i + 1))
+    const run = monitor.run([...documentation, ...real])
+    expect(held.asked).toHaveLength(4) // the loopback ones still four at a time
+    await flush()
+    expect(monitor.running()).toBe(4) // the 40 refused ones are settled already
+    expect(held.asked.every((a) => a.target.ipv4.startsWith('127.'))).toBe(true)
+    held.releaseAll()
+    await run
+    for (const host of documentation) expect(monitor.view(host)?.status).toBe('unknown')
+    const settled = changes
+    clock.advance(READINESS_LIMITS.readyIntervalMs)
+    const again = monitor.run(documentation)
+    await again
+    expect(changes).toBe(settled) // the same verdict again is no change
+  })
+
   it('checks only active, created hosts with an address', () => {
     const monitor = new ReadinessMonitor({ clock: new FakeClock(), onChange: () => undefined, probe: heldProber().probe })
     const hosts = [candidate(1, { state: 'provisioning' }), candidate(2, { busy: true }), candidate(3, { ipv4: undefined }), candidate(4)]

@@ -16,6 +16,7 @@
 import type { Host, TunnelReadiness } from '../../../shared/domain'
 import type { Clock } from '../../clock'
 import type { SimulatedReadiness } from '../../clouds/types'
+import { mayContact } from './guard'
 import { probeDeps, probeTunnel, type ProbeDeps, type Prober, type ProbeTarget } from './probe'
 import { CHECKING_SUMMARY, type ReadinessResult } from './summary'
 
@@ -96,10 +97,13 @@ export class ReadinessMonitor {
     return { ...entry.result, checkedAt: new Date(entry.checkedAtMs).toISOString() }
   }
 
-  /** The hosts to check now, at most as many as there are free slots; never-checked hosts first. */
+  /**
+   * The hosts to check now, never-checked hosts first: as many as there are free slots of those
+   * that open sockets, and every one of those that open none (a simulated host, an address the
+   * guard refuses), so a thousand of them are not checked four at a time, one change at a time.
+   */
   due(hosts: readonly ReadinessCandidate[], now: number): Array<ReadinessCandidate & { ipv4: string }> {
-    const free = this.limits.maxConcurrent - this.inFlight.size
-    if (free <= 0) return []
+    let free = this.limits.maxConcurrent - this.inFlight.size
     const ageOf = (host: ReadinessCandidate): number => {
       const entry = this.results.get(host.id)
       return entry && entry.key === targetKey(host) ? now - entry.checkedAtMs : Number.POSITIVE_INFINITY
@@ -113,7 +117,11 @@ export class ReadinessMonitor {
         return ageOf(host) >= interval
       })
       .sort((a, b) => ageOf(b) - ageOf(a))
-      .slice(0, free)
+      .filter((host) => {
+        if (host.simulate || !mayContact(host.ipv4).allowed) return true
+        free -= 1
+        return free >= 0
+      })
   }
 
   /** Forgets hosts no longer checkable, then starts the checks that are due; resolves when those end. */
