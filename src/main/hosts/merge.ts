@@ -100,7 +100,8 @@ function duplicateRecord(hosts: ReadonlyMap<string, HostRecord>, account: Accoun
   return {
     ...discoveredRecord(account, observed, seenAt, randomUUID()),
     state: 'deleting',
-    tunnel: original ? structuredClone(original.tunnel) : unknownTunnel(),
+    // A plain copy (spread, not structuredClone): `original` may be a ledger draft, a proxy.
+    tunnel: original ? { ...original.tunnel, domains: [...original.tunnel.domains] } : unknownTunnel(),
     // Nothing attached: the firewall and tag are the original host's, and stay with it.
     locator: { instanceId: observed.instanceId, region: observed.region, attached: [] },
     phase: 'tearing-down',

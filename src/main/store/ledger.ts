@@ -16,6 +16,7 @@
  */
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
+import { current, isDraft, produce, type Draft } from 'immer'
 import writeFileAtomic from 'write-file-atomic'
 import { redactor as sharedRedactor, type Redactor } from '../redact'
 import { dataDirProblem, ledgerFileProblem } from './disk-errors'
@@ -23,8 +24,13 @@ import { emptyLedger, type LedgerData } from './records'
 import { parseLedger, type QuarantinedRecord } from './schema'
 
 export interface Ledger {
+  /** The published records: frozen, and shared with later versions wherever they did not change. */
   read(): LedgerData
-  /** Applies `change` to a copy, writes it durably, then publishes it. */
+  /**
+   * Applies `change` to a draft (immer: copy-on-write, so a change to one host copies that host,
+   * not five thousand), writes the result durably when it differs, then publishes it. What
+   * `change` returns is handed back as a plain copy (a draft does not outlive the change).
+   */
   update<T>(change: (data: LedgerData) => T): Promise<T>
   /** Goes up by one at every write that changed something (a change needs no comparison of records). */
   readonly revision: number
@@ -63,12 +69,13 @@ export async function openLedger(dataDir: string, redactor: Redactor = sharedRed
 
   /** The text the file holds now, as this process last wrote it. */
   let onDisk: string | undefined
+  const texts = new RecordTexts(redactor)
   // Compact, and only when something changed: a refresh that learns nothing new costs no write
   // (and keeps the .bak copy one real change behind). Nothing is lost by skipping: the file
   // already says exactly this.
   const write = async (next: LedgerData): Promise<LedgerData> => {
-    const clean = redactor.redactDeep(next)
-    const text = `${JSON.stringify(clean)}\n`
+    const clean = texts.clean(next)
+    const text = texts.serialize(clean)
     if (text === onDisk) return clean
     await keepBackup(file)
     await writeFileAtomic(file, text, { mode: 0o600 })
@@ -95,16 +102,79 @@ export async function openLedger(dataDir: string, redactor: Redactor = sharedRed
     },
     update<T>(change: (draft: LedgerData) => T): Promise<T> {
       const run = async (): Promise<T> => {
-        const draft = structuredClone(data)
-        const result = change(draft)
-        data = await write(draft)
-        return result
+        let result: T | undefined
+        const next = produce(data, (draft) => {
+          const returned = change(draft)
+          result = isDraft(returned) ? current(returned as Draft<T>) : returned
+        })
+        // Nothing changed (immer hands back the same object): no redaction, no text, no write.
+        if (next !== data) data = await write(next)
+        return result as T
       }
       const next = queue.then(run, run)
       queue = next.catch(() => undefined)
       return next
     },
     recovery: loaded.recovery,
+  }
+}
+
+/**
+ * What each record turns into on disk, kept per record object. Published records are frozen
+ * and a change copies only the records it touches, so a record seen before is already redacted
+ * and its JSON already made: a write costs the changed records plus one join, not a walk of
+ * every string of every host. When the redactor learns a new secret, everything is redacted
+ * again once (a record written earlier may hold it).
+ */
+class RecordTexts {
+  private json = new WeakMap<object, string>()
+  private generation: number
+
+  constructor(private readonly redactor: Redactor) {
+    this.generation = redactor.generation
+  }
+
+  /** `data` with every new or changed record redacted (unchanged records keep their identity). */
+  clean(data: LedgerData): LedgerData {
+    if (this.redactor.generation !== this.generation) {
+      this.generation = this.redactor.generation
+      this.json = new WeakMap()
+    }
+    const settings = data.settings === undefined ? undefined : this.redactor.redactDeep(data.settings)
+    const clean: LedgerData = { ...data, accounts: this.cleanAll(data.accounts), hosts: this.cleanAll(data.hosts) }
+    if (settings !== undefined) clean.settings = settings
+    return clean
+  }
+
+  /** The file's text: the same JSON as `JSON.stringify(data)`, made from each record's kept text. */
+  serialize(data: LedgerData): string {
+    const parts: string[] = []
+    for (const [key, value] of Object.entries(data)) {
+      if (value === undefined) continue
+      const text = Array.isArray(value) ? `[${value.map((record: object) => this.text(record)).join(',')}]` : JSON.stringify(value)
+      parts.push(`${JSON.stringify(key)}:${text}`)
+    }
+    return `{${parts.join(',')}}\n`
+  }
+
+  private cleanAll<R extends object>(records: R[]): R[] {
+    let copy: R[] | undefined
+    records.forEach((record, index) => {
+      if (this.json.has(record)) return
+      const clean = this.redactor.redactDeep(record)
+      this.json.set(clean, JSON.stringify(clean))
+      if (clean !== record) (copy ??= [...records])[index] = clean
+    })
+    return copy ?? records
+  }
+
+  private text(record: object): string {
+    let text = this.json.get(record)
+    if (text === undefined) {
+      text = JSON.stringify(record)
+      this.json.set(record, text)
+    }
+    return text
   }
 }
 

@@ -89,7 +89,23 @@ export function emptyLedger(): LedgerData {
   return { version: 1, accounts: [], hosts: [] }
 }
 
+/**
+ * The host as the window sees it. Records are immutable once published (the ledger copies on
+ * write), so each record's view is made once and kept while the record lives: a refresh that
+ * changed ten of five thousand hosts makes ten views, not five thousand.
+ */
+const views = new WeakMap<HostRecord, Host>()
+
 export function toHost(record: HostRecord): Host {
+  let view = views.get(record)
+  if (view === undefined) {
+    view = Object.freeze(viewOf(record))
+    if (Object.isFrozen(record)) views.set(record, view)
+  }
+  return view
+}
+
+function viewOf(record: HostRecord): Host {
   const { requestId: _requestId, phase, progress: _progress, failures: _failures, nextAttemptAt, lastObservedAt: _seen, refusal: _refusal, uncertainSince: _uncertain, lastUnknownAt: _lastUnknown, waitingSince: _waiting, resends: _resends, duplicateOf: _duplicateOf, tunnel, ...host } = record
   return {
     ...host,

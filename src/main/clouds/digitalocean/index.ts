@@ -172,8 +172,7 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
     },
 
     async listByTag(ctx, _scope, tag, signal): Promise<Observation[]> {
-      const droplets = await clientFor(ctx).listDroplets({ tagName: tag }, signal)
-      return droplets.map(observe)
+      return clientFor(ctx).listDroplets({ tagName: tag }, signal, observe)
     },
   }
 }

@@ -66,8 +66,10 @@ export function isCheckable<T extends Pick<Host, 'state' | 'busy' | 'ipv4'>>(hos
   return host.state === 'active' && !host.busy && Boolean(host.ipv4)
 }
 
+/** What a result was learned for: the address, the mode and the domains (none of which can hold "|" or ","). */
 function targetKey(host: Pick<Host, 'ipv4' | 'tunnel'>): string {
-  return JSON.stringify([host.ipv4, host.tunnel.mode, [...host.tunnel.domains].sort()])
+  const domains = host.tunnel.domains.length < 2 ? host.tunnel.domains.join(',') : [...host.tunnel.domains].sort().join(',')
+  return `${host.ipv4 ?? ''}|${host.tunnel.mode}|${domains}`
 }
 
 /** A result as compared for change: when it was learned does not count. */
@@ -104,19 +106,18 @@ export class ReadinessMonitor {
    */
   due(hosts: readonly ReadinessCandidate[], now: number): Array<ReadinessCandidate & { ipv4: string }> {
     let free = this.limits.maxConcurrent - this.inFlight.size
-    const ageOf = (host: ReadinessCandidate): number => {
+    // Each host's age is worked out once (a sort comparator asks for it n log n times).
+    const ages = new Map<string, number>()
+    for (const host of hosts) {
+      if (!isCheckable(host) || this.inFlight.has(host.id)) continue
       const entry = this.results.get(host.id)
-      return entry && entry.key === targetKey(host) ? now - entry.checkedAtMs : Number.POSITIVE_INFINITY
+      const age = entry && entry.key === targetKey(host) ? now - entry.checkedAtMs : Number.POSITIVE_INFINITY
+      const interval = entry?.result.status === 'not-ready' ? this.limits.notReadyIntervalMs : this.limits.readyIntervalMs
+      if (age >= interval) ages.set(host.id, age)
     }
     return hosts
-      .filter(isCheckable)
-      .filter((host) => !this.inFlight.has(host.id))
-      .filter((host) => {
-        const entry = this.results.get(host.id)
-        const interval = entry?.result.status === 'not-ready' ? this.limits.notReadyIntervalMs : this.limits.readyIntervalMs
-        return ageOf(host) >= interval
-      })
-      .sort((a, b) => ageOf(b) - ageOf(a))
+      .filter((host): host is ReadinessCandidate & { ipv4: string } => ages.has(host.id))
+      .sort((a, b) => ages.get(b.id)! - ages.get(a.id)!)
       .filter((host) => {
         if (host.simulate || !mayContact(host.ipv4).allowed) return true
         free -= 1
