@@ -163,6 +163,15 @@ export interface CredentialField {
   kind: 'secret' | 'text'
   help?: string
   placeholder?: string
+  /** May be left empty (e.g. an AWS session token, needed only for temporary keys). Absent: required. */
+  optional?: boolean
+  /**
+   * Not a secret: an identifier the provider itself puts in its URLs and answers (a Google Cloud
+   * project id, an Azure subscription or tenant id). Kept in the keychain with the rest, but not
+   * redacted, so sentences and the account's identity can name it. Absent: the value is treated
+   * as secret and redacted everywhere main writes (an AWS access key id is half a key pair).
+   */
+  public?: boolean
 }
 
 export interface NameRule {
@@ -200,7 +209,17 @@ export interface CloudInfo {
    * subscription id ...). Two credentials with the same identity are one account; a
    * replacement credential must have the account's identity.
    */
-  identity: { label: string; description: string; source: string }
+  identity: {
+    label: string
+    description: string
+    source: string
+    /**
+     * What the first check of a credential makes in the account, for a cloud that names no
+     * account id of its own (e.g. "one empty firewall, free, that names the project"): said in
+     * the form, so a check that writes is never a surprise. Absent: the check only reads.
+     */
+    marker?: string
+  }
   /** Provider pages the app may open in the user's browser (exact hosts only; see main/external-links.ts). */
   links?: { console?: string; docs?: string }
   /**

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { AccountService } from '../../src/main/accounts/account-service'
+import { createDigitalOceanProvisioner } from '../../src/main/clouds/digitalocean'
 import { createRegistry } from '../../src/main/clouds/registry'
+import { redactor } from '../../src/main/redact'
 import { createMemorySecretStore } from '../../src/main/secrets/memory-store'
 import type { SecretStore } from '../../src/main/secrets/secret-store'
 import { openLedger } from '../../src/main/store/ledger'
@@ -105,4 +107,18 @@ describe('AccountService', () => {
     expect(accounts.list().map((a) => a.id)).toEqual(['simulated'])
     await expect(accounts.remove('simulated', 0)).rejects.toMatchObject({ info: { field: 'accountId' } })
   })
+
+  it('redacts every credential field but those the manifest marks public (an identifier the provider prints itself)', async () => {
+    const plain = createDigitalOceanProvisioner()
+    // DigitalOcean with an extra, public field, standing in for a Google Cloud project id.
+    const withProject = { ...plain, manifest: { ...plain.manifest, credentialFields: [...plain.manifest.credentialFields, { key: 'project', label: 'Project', kind: 'text' as const, public: true }] } }
+    const clock = new FakeClock()
+    const ledger = await openLedger(await mkdtemp(join(tmpdir(), 'exitdesk-accounts-')))
+    const accounts = new AccountService({ ledger, secrets: createMemorySecretStore(), registry: createRegistry({ clock, extra: [withProject] }), clock, onChange: () => undefined })
+    const project = 'exitdesk-public-project-4711'
+    await accounts.add(add({ credentials: { token: fake.token, project } }))
+    expect(redactor.redactText(`project ${project}`)).toBe(`project ${project}`)
+    expect(redactor.redactText(`token ${fake.token}`)).toBe('token [redacted]')
+  })
 })
+

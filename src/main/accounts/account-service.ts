@@ -89,8 +89,8 @@ export class AccountService {
     const provisioner = this.provisioner(input.cloud)
     const manifest = provisioner.manifest
     if (manifest.simulated) throw invalidInput('cloud', 'cloud: the simulated cloud is built in and needs no account.')
-    const credentials = checkCredentials(input.credentials, manifest.credentialFields.map((f) => f.key))
-    redactor.rememberAll(credentials) // before verify: a refused token may come back quoted in the 401
+    const credentials = checkCredentials(input.credentials, manifest.credentialFields)
+    redactor.rememberAll(secretValues(credentials, manifest.credentialFields)) // before verify: a refused token may come back quoted in the 401
     if (input.endpoint && !manifest.supportsEndpoint) throw invalidInput('endpoint', `endpoint cannot be changed for ${manifest.label}.`)
     const endpoint = input.endpoint ? checkEndpoint(input.endpoint) : undefined
     await this.requireKeyring()
@@ -163,8 +163,8 @@ export class AccountService {
     const record = this.record(accountId)
     if (record.id === SIMULATED_ACCOUNT_ID) throw invalidInput('accountId', 'accountId: the simulated cloud needs no credential.')
     const provisioner = this.provisioner(record.cloud)
-    const credentials = checkCredentials(given, provisioner.manifest.credentialFields.map((f) => f.key))
-    redactor.rememberAll(credentials) // before verify: a refused token may come back quoted in the 401
+    const credentials = checkCredentials(given, provisioner.manifest.credentialFields)
+    redactor.rememberAll(secretValues(credentials, provisioner.manifest.credentialFields)) // before verify: a refused token may come back quoted in the 401
     await this.requireKeyring()
     const ctx: CloudContext = { accountId, credentials, endpoint: record.endpoint ?? provisioner.manifest.defaultEndpoint ?? '' }
     const found = await withDeadline((signal) => provisioner.verify(ctx, signal))
@@ -354,7 +354,10 @@ export class AccountService {
     try {
       const parsed = JSON.parse(stored) as unknown
       if (parsed && typeof parsed === 'object' && Object.values(parsed).every((v) => typeof v === 'string')) {
-        redactor.rememberAll(parsed as Record<string, string>) // after a restart, main learns the credential here
+        // After a restart, main learns the credential here (every value, when the cloud is not offered any more).
+        const cloud = this.deps.ledger.read().accounts.find((a) => a.id === accountId)?.cloud
+        const fields = cloud ? this.deps.registry.get(cloud)?.manifest.credentialFields : undefined
+        redactor.rememberAll(fields ? secretValues(parsed as Record<string, string>, fields) : (parsed as Record<string, string>))
         return parsed as Record<string, string>
       }
     } catch {
@@ -394,13 +397,21 @@ function checkEndpoint(endpoint: string): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
 }
 
+/** The values to redact: every field but those the manifest marks `public` (identifiers the provider prints itself). */
+function secretValues(credentials: Record<string, string>, fields: ReadonlyArray<{ key: string; public?: boolean }>): Record<string, string> {
+  const shown = new Set(fields.filter((field) => field.public).map((field) => field.key))
+  return Object.fromEntries(Object.entries(credentials).filter(([key]) => !shown.has(key)))
+}
+
 /** Exactly the manifest's fields, each non-empty: a missing or unexpected field is named. */
-function checkCredentials(given: Record<string, string>, expected: string[]): Record<string, string> {
-  for (const key of expected) {
-    if (!given[key]?.trim()) throw invalidInput(`credentials.${key}`, `credentials.${key} is required.`)
+function checkCredentials(given: Record<string, string>, fields: ReadonlyArray<{ key: string; optional?: boolean }>): Record<string, string> {
+  const expected = fields.map((field) => field.key)
+  for (const field of fields) {
+    if (!field.optional && !given[field.key]?.trim()) throw invalidInput(`credentials.${field.key}`, `credentials.${field.key} is required.`)
   }
   for (const key of Object.keys(given)) {
     if (!expected.includes(key)) throw invalidInput(`credentials.${key}`, `credentials.${key} is not a field of this cloud.`)
   }
-  return Object.fromEntries(expected.map((key) => [key, given[key]!.trim()]))
+  // An optional field left empty is not stored at all.
+  return Object.fromEntries(expected.filter((key) => given[key]?.trim()).map((key) => [key, given[key]!.trim()]))
 }

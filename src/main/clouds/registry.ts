@@ -1,12 +1,19 @@
 /**
- * The clouds Exitdesk offers. Adding a cloud is one line in `createProvisioners`; the
+ * The clouds Exitdesk offers, in the picker's order. Adding a cloud is one line in
+ * `createProvisioners` (and its import); the
  * renderer's picker, credential form and host table are driven by each manifest.
  */
 import type { CloudId } from '../../shared/domain'
 import type { Clock } from '../clock'
+import { createAzureProvisioner } from './azure'
 import { createDigitalOceanProvisioner } from './digitalocean'
+import { createEc2Provisioner } from './ec2'
+import { createGceProvisioner } from './gce'
+import { createHetznerProvisioner } from './hetzner'
+import { createLinodeProvisioner } from './linode'
 import { createSimulatorProvisioner } from './simulator'
 import type { Provisioner } from './types'
+import { createVultrProvisioner } from './vultr'
 
 export interface Registry {
   get(cloud: CloudId): Provisioner | undefined
@@ -25,6 +32,12 @@ function createProvisioners(options: RegistryOptions): Provisioner[] {
   return [
     createSimulatorProvisioner({ clock: options.clock, stateDir: options.stateDir }),
     createDigitalOceanProvisioner(),
+    createEc2Provisioner(),
+    createGceProvisioner(),
+    createAzureProvisioner(),
+    createHetznerProvisioner(),
+    createLinodeProvisioner(),
+    createVultrProvisioner(),
   ]
 }
 

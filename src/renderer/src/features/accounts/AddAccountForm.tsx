@@ -220,7 +220,7 @@ export function AddAccountForm({ clouds }: Props) {
           </p>
         ) : null}
         <p className="hint" data-testid="account-credential-destination">
-          The credential is checked with one read-only call, then {credentialDestination(status.data)}. It never comes back to this window.
+          The credential is checked with {cloud.label} first{cloud.identity.marker ? ` (the first check makes ${cloud.identity.marker}; Exitdesk never removes it)` : ', with a call that only reads'}, then {credentialDestination(status.data)}. It never comes back to this window.
         </p>
       </form>
     </div>

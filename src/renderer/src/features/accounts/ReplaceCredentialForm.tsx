@@ -17,7 +17,7 @@ interface Props {
 
 /**
  * A new credential for an existing account (a rotated token, or one given the scopes it
- * lacked). Main checks it with one read-only call, and that it belongs to the same provider
+ * lacked). Main checks it with the cloud, and that it belongs to the same provider
  * account, before it replaces the one in the keychain; it never comes back to this window.
  */
 export function ReplaceCredentialForm({ id, account, cloud, onSaved, onCancel }: Props) {
@@ -117,7 +117,7 @@ export function ReplaceCredentialForm({ id, account, cloud, onSaved, onCancel }:
         </p>
       ) : null}
       <p className="hint">
-        It must belong to the same {cloud.label} account. It is checked with one read-only call before it replaces the stored one.
+        It must belong to the same {cloud.label} account. It is checked with {cloud.label} before it replaces the stored one.
       </p>
     </form>
   )
