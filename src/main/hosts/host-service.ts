@@ -240,12 +240,19 @@ export class HostService {
 
     // The form waits for the first steps, but never longer than CREATE_ANSWER_MS: after that the
     // steps go on without it, and a refusal stays in the table instead.
+    // A step about to start that would likely end past it (it takes about as long as the last
+    // one) answers the form first and goes on in the background: a three-step cloud at 200 ms
+    // round trips answers in 0.8 s instead of at the deadline.
     let formWaiting = true
-    const steps = this.runCreateSteps(id, () => formWaiting)
+    let answerNow: (value: false) => void = () => undefined
+    const steps = this.runCreateSteps(id, () => formWaiting, () => answerNow(false))
     let timer: NodeJS.Timeout | undefined
     const answered = await Promise.race([
       steps.then(() => true),
-      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CREATE_ANSWER_MS))),
+      new Promise<false>((resolve) => {
+        answerNow = resolve
+        timer = setTimeout(() => resolve(false), CREATE_ANSWER_MS)
+      }),
     ]).finally(() => clearTimeout(timer))
     formWaiting = false
     if (!answered) steps.catch(() => undefined) // recorded on the host; nobody waits for it now
@@ -253,8 +260,13 @@ export class HostService {
     return current ? toHost(current) : toHost(record)
   }
 
-  private async runCreateSteps(id: string, foreground: () => boolean): Promise<void> {
+  private async runCreateSteps(id: string, foreground: () => boolean, answerForm: () => void): Promise<void> {
+    const started = Date.now()
+    let lastStepMs = 0
     for (let step = 0; step < MAX_CREATE_STEPS; step++) {
+      if (foreground() && Date.now() - started + lastStepMs > CREATE_ANSWER_MS) answerForm()
+      const stepStarted = Date.now()
+      const before = this.find(id)?.progress
       const error = await this.advance(id, { foreground, priority: foreground() ? 'user' : 'background' })
       const current = this.find(id)
       if (error && !error.retryable && foreground()) {
@@ -263,6 +275,10 @@ export class HostService {
         throw new AppError(error)
       }
       if (!current || current.phase !== 'creating' || error || current.nextAttemptAt !== undefined) break
+      // The step moved nothing on: the cloud is still working (an operation, a long-running
+      // request). Asking again at once would only poll; the next refresh looks again.
+      if (current.progress === before) break
+      lastStepMs = Date.now() - stepStarted
     }
   }
 
