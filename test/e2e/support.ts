@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { FakeDigitalOcean } from '../fakes/digitalocean'
 
 export const CHROMIUM = process.env.EXITDESK_CHROMIUM ?? '/usr/bin/chromium'
 export const WEB_ENTRY = resolve('out/main/web.js')
@@ -32,8 +33,13 @@ export interface RunningApp {
   stop(): Promise<void>
 }
 
-export async function startWebApp(env: Record<string, string> = {}): Promise<RunningApp> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'exitdesk-e2e-'))
+export interface StartOptions {
+  /** A data folder to start from (e.g. one already holding hosts) instead of a new empty one. */
+  dataDir?: string
+}
+
+export async function startWebApp(env: Record<string, string> = {}, options: StartOptions = {}): Promise<RunningApp> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'exitdesk-e2e-')))
   const child: ChildProcess = spawn(process.execPath, [WEB_ENTRY], {
     env: {
       ...process.env,
@@ -98,4 +104,60 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 export async function clipboardText(page: Page): Promise<string> {
   return page.evaluate<string>('navigator.clipboard.readText()')
+}
+
+/**
+ * Calls a channel of the running app as a non-browser client does (the run's token in the
+ * x-exitdesk-token header), e.g. to add an account pointed at a fake before the page opens.
+ * Throws with main's message when the envelope is not ok.
+ */
+export async function invokeApp<T>(app: RunningApp, channel: string, input: unknown): Promise<T> {
+  const token = /\/app\/([\w-]+)\//.exec(app.url)?.[1]
+  if (!token) throw new Error(`No token in ${app.url}`)
+  const response = await fetch(`${app.origin}/api/invoke/${channel}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-exitdesk-token': token },
+    body: JSON.stringify(input),
+  })
+  const envelope = (await response.json()) as { ok: true; data: T } | { ok: false; error: { message: string } }
+  if (!envelope.ok) throw new Error(`${channel}: ${envelope.error.message}`)
+  return envelope.data
+}
+
+/**
+ * Puts `count` running droplets carrying Exitdesk's tags straight into the fake's state (no
+ * create calls), as bench/scale.ts does: an account pointed at the fake adopts them as "found
+ * in cloud". Spread over regions and over the last days, each with an address from the
+ * documentation range 198.51.100.0/24, which the tunnel probe never contacts.
+ */
+export function seedDroplets(fake: FakeDigitalOcean, count: number, firstId = 7_000_000): void {
+  const regions = ['lon1', 'fra1', 'nyc3', 'sgp1', 'ams3']
+  for (let n = 0; n < count; n++) {
+    const id = firstId + n
+    fake.state.droplets.set(id, {
+      id,
+      name: `exit-many-${String(n).padStart(5, '0')}`,
+      region: regions[n % regions.length]!,
+      size: 's-1vcpu-512mb-10gb',
+      image: 'ubuntu-24-04-x64',
+      tags: ['exitdesk', `exitdesk-host-many-${n}`],
+      ipv6Requested: false,
+      monitoring: false,
+      status: 'active',
+      // One a minute, the first newest: the table (newest first) lists them in seeding order.
+      createdAtMs: fake.now() - 3_600_000 - n * 60_000,
+      gets: 0,
+      ipv4: `198.51.100.${(n % 250) + 1}`,
+      getsSinceDelete: 0,
+    })
+  }
+}
+
+/** Polls `check` until it returns true, outside a test body too (expect.poll needs one); throws naming `what` after `timeoutMs`. */
+export async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000, intervalMs = 200): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`)
+    await new Promise((done) => setTimeout(done, intervalMs))
+  }
 }

@@ -13,20 +13,30 @@ import { DeleteHostDialog } from './DeleteHostDialog'
 import { TunnelState } from './TunnelState'
 import { useCopyFromMain } from './useCopyFromMain'
 
-export const HOST_COLUMNS = 9
-
 interface Props {
   host: Host
   cloud: CloudInfo | undefined
   account: AccountInfo | undefined
+  /** The host's place in the whole (sorted) list, from 0: the virtualizer's index. */
+  index: number
+  /** The virtualizer's measuring ref (a stable function): rows differ in height. */
+  measureRef: (element: HTMLTableRowElement | null) => void
 }
 
 /**
- * One host. Memoized: a poll that changed other hosts (or only the refresh time) re-renders
- * nothing here, because TanStack Query keeps the objects of unchanged hosts; the clock moves
- * only the age and retry texts (their own small components).
+ * One host, as one table row. Memoized: a poll that changed other hosts (or only the refresh
+ * time) re-renders nothing here, because TanStack Query keeps the objects of unchanged hosts;
+ * the clock moves only the age and retry texts (their own small components). The virtualizer
+ * places the row by writing its `top` directly, so a row above growing moves this one without
+ * rendering it.
+ *
+ * The detail some hosts have (an error, a notice, the copy fallback) is part of the same row
+ * element, not a second <tr>: the row is measured as one element, and a screen reader's
+ * "row N of M" counts hosts. It sits in the actions cell, which spans the whole row on a
+ * subgrid (styles.css): the detail shows full width under the row, and its controls come
+ * after the row's buttons in the tab order, as they do on screen.
  */
-export const HostRow = memo(function HostRow({ host, cloud, account }: Props) {
+export const HostRow = memo(function HostRow({ host, cloud, account, index, measureRef }: Props) {
   const { state: copy, notes: copyNotes, copyCommand, copyToken, dismiss, dismissNotes } = useCopyFromMain(host.id)
   const [confirming, setConfirming] = useState(false)
   const [choosingCommand, setChoosingCommand] = useState(false)
@@ -39,54 +49,63 @@ export const HostRow = memo(function HostRow({ host, cloud, account }: Props) {
   const hasDetail = Boolean(host.lastError) || Boolean(host.notice) || Boolean(host.retryAt) || Boolean(retryTeardown.error) || copy.status === 'shown' || copy.status === 'failed' || copyNotes.length > 0
 
   return (
-    <>
-      <tr
-        className={hasDetail ? 'host-row has-detail' : 'host-row'}
-        data-testid="host-row"
-        data-host-id={host.id}
-        data-state={host.state}
-      >
-        <td>
-          <div className="host-name">{host.name}</div>
-          <div className="cell-tags">
-            <span className="tag" title={host.tunnel.domains.length ? host.tunnel.domains.join(', ') : undefined}>
-              {host.tunnel.mode === 'https' ? 'HTTPS' : 'TCP'}
-            </span>
-            {host.discovered ? (
-              <span className="tag tag-found" title="Exitdesk found this host by its tag; it was not created by this installation.">
-                found in cloud
-              </span>
-            ) : null}
-          </div>
-        </td>
-        <td>
-          <StateBadge state={host.state} rawStatus={host.rawStatus} readiness={host.readiness} />
-          {host.busy ? (
-            <span className="busy" role="status">
-              <span className="spinner" aria-hidden="true" /> working…
+    <tr
+      ref={measureRef}
+      role="row"
+      aria-rowindex={index + 2}
+      data-index={index}
+      className={hasDetail ? 'host-row hosts-grid has-detail' : 'host-row hosts-grid'}
+      data-testid="host-row"
+      data-host-id={host.id}
+      data-state={host.state}
+    >
+      <td role="cell" className="cell-name">
+        <div className="host-name">{host.name}</div>
+        <div className="cell-tags">
+          <span className="tag" title={host.tunnel.domains.length ? host.tunnel.domains.join(', ') : undefined}>
+            {host.tunnel.mode === 'https' ? 'HTTPS' : 'TCP'}
+          </span>
+          {host.discovered ? (
+            <span className="tag tag-found" title="Exitdesk found this host by its tag; it was not created by this installation.">
+              found in cloud
             </span>
           ) : null}
-          {host.rawStatus ? <div className="small muted">{host.rawStatus}</div> : null}
-          <TunnelState host={host} />
-        </td>
-        <td className="nowrap">
-          <span className="mono" data-testid="host-ip">
-            {host.ipv4 ?? '—'}
+        </div>
+      </td>
+      <td role="cell" className="cell-state">
+        <StateBadge state={host.state} rawStatus={host.rawStatus} readiness={host.readiness} />
+        {host.busy ? (
+          <span className="busy" role="status">
+            <span className="spinner" aria-hidden="true" /> working…
           </span>
-          {host.ipv6 ? <div className="small muted mono ipv6">{host.ipv6}</div> : null}
-        </td>
-        <td data-testid="host-cloud">
-          <span>{cloudLabel}</span>{' '}
-          {cloud?.simulated ? <SimulatedTag /> : null}
-          {account && !account.builtIn ? <div className="small muted">{account.label}</div> : null}
-        </td>
-        <td className="nowrap" title={region?.label}>{host.region}</td>
-        <td className="nowrap" title={plan?.label}>{host.plan}</td>
-        <td className="nowrap" title={new Date(host.createdAt).toLocaleString()}><Age createdAt={host.createdAt} /></td>
-        <td className="num nowrap" data-testid="host-cost">
-          {formatMoney(host.monthlyCostUsd)}
-        </td>
-        <td>
+        ) : null}
+        {host.rawStatus ? <div className="small muted">{host.rawStatus}</div> : null}
+        <TunnelState host={host} />
+      </td>
+      <td role="cell" className="cell-ip">
+        <span className="mono" data-testid="host-ip">
+          {host.ipv4 ?? '—'}
+        </span>
+        {host.ipv6 ? <div className="small muted mono ipv6" title={host.ipv6}>{host.ipv6}</div> : null}
+      </td>
+      <td role="cell" className="cell-cloud" data-testid="host-cloud">
+        <span>{cloudLabel}</span> {cloud?.simulated ? <SimulatedTag /> : null}
+        {account && !account.builtIn ? <div className="small muted">{account.label}</div> : null}
+      </td>
+      <td role="cell" className="cell-region" title={region?.label}>
+        {host.region}
+      </td>
+      <td role="cell" className="cell-plan" title={plan?.label}>
+        {host.plan}
+      </td>
+      <td role="cell" className="cell-age" title={new Date(host.createdAt).toLocaleString()}>
+        <Age createdAt={host.createdAt} />
+      </td>
+      <td role="cell" className="cell-cost num" data-testid="host-cost">
+        {formatMoney(host.monthlyCostUsd)}
+      </td>
+      <td role="cell" className="cell-actions">
+        <div className="host-actions">
           <div className="row-actions">
             <button
               type="button"
@@ -129,6 +148,7 @@ export const HostRow = memo(function HostRow({ host, cloud, account }: Props) {
                 className="button button-small button-danger-quiet"
                 data-testid="host-delete"
                 disabled={!canDelete(host)}
+                aria-haspopup="dialog"
                 onClick={() => setConfirming(true)}
               >
                 {host.state === 'deleting' ? 'Deleting…' : 'Delete'}
@@ -142,11 +162,9 @@ export const HostRow = memo(function HostRow({ host, cloud, account }: Props) {
           ) : null}
           {confirming ? <DeleteHostDialog host={host} cloudLabel={cloudLabel} onClose={() => setConfirming(false)} /> : null}
           {choosingCommand ? <ClientCommandDialog host={host} onCopy={copyCommand} onClose={() => setChoosingCommand(false)} /> : null}
-        </td>
-      </tr>
-      {hasDetail ? (
-        <tr className="host-detail">
-          <td colSpan={HOST_COLUMNS}>
+        </div>
+        {hasDetail ? (
+          <div className="host-detail">
             {host.lastError ? (
               <p className="inline-error" role="alert">
                 {host.lastError}
@@ -175,10 +193,10 @@ export const HostRow = memo(function HostRow({ host, cloud, account }: Props) {
                 </button>
               </div>
             ) : null}
-          </td>
-        </tr>
-      ) : null}
-    </>
+          </div>
+        ) : null}
+      </td>
+    </tr>
   )
 })
 
