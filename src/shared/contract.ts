@@ -97,7 +97,7 @@ export const clientCommandInputSchema = z.object({
 /** `hosts:list` input: the version the caller already shows, if any. */
 export const hostsListInputSchema = z
   .object({
-    /** The snapshot version the caller has: when nothing changed since, the answer is `HostsUnchanged`. */
+    /** The snapshot version the caller has: the answer is `HostsUnchanged` when nothing changed since, else `HostsChanges` when main can tell what changed. */
     since: z.number().int('must be a whole number').nonnegative('must not be negative').optional(),
   })
   .strict()
@@ -108,6 +108,22 @@ export interface HostsUnchanged {
   version: number
   /** ISO 8601 time of the last completed refresh: it moves on even when nothing changed. */
   refreshedAt?: string
+}
+
+/**
+ * Only what changed since the version the caller has (`since`): the hosts new or changed since,
+ * in list order, and the ids of those removed. One changed host out of 5,000 is a few hundred
+ * bytes instead of every host. A caller that does not show version `since` asks for everything.
+ */
+export interface HostsChanges {
+  since: number
+  version: number
+  /** ISO 8601 time of the last completed refresh. */
+  refreshedAt?: string
+  hosts: Host[]
+  removed: string[]
+  /** Accounts whose last refresh failed, with the reason as a sentence (always complete). */
+  accountErrors: Array<{ accountId: string; message: string }>
 }
 
 export interface HostsSnapshot {
@@ -160,7 +176,7 @@ export const channels = {
   'accounts:update-credential': { input: updateCredentialInputSchema, result: {} as AccountInfo },
   'accounts:remove': { input: accountRef, result: {} as { removed: true } },
   /** Every host, or "unchanged" when `since` is the current version. */
-  'hosts:list': { input: hostsListInputSchema, result: {} as HostsSnapshot | HostsUnchanged },
+  'hosts:list': { input: hostsListInputSchema, result: {} as HostsSnapshot | HostsChanges | HostsUnchanged },
   'hosts:create': { input: createHostInputSchema, result: {} as Host },
   'hosts:delete': { input: deleteHostInputSchema, result: {} as Host },
   /** Builds the client command from the dialog's values (remembered for next time); "file" mode writes the token file. */

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it, vi } from 'vitest'
 import { SIM_BOOT_MS } from '../../src/main/clouds/simulator'
-import type { HostsSnapshot, HostsUnchanged } from '../../src/shared/contract'
+import type { HostsChanges, HostsSnapshot, HostsUnchanged } from '../../src/shared/contract'
 import { applyHostsAnswer } from '../../src/renderer/src/lib/hosts-answer'
 import { makeHostService } from '../support/harness'
 
@@ -45,12 +45,53 @@ describe('hosts:list since a version', () => {
     expect((answer as HostsSnapshot).hosts[0]?.lastError).toBe('changed behind the service\'s back')
   })
 
-  it('an old or unknown version gets everything', async () => {
+  it('an old version gets only what changed since; a version it never had gets everything', async () => {
     const { hosts } = await makeHostService()
     await hosts.create(request())
     const now = hosts.list()
-    expect('unchanged' in hosts.list(now.version - 1)).toBe(false)
-    expect('unchanged' in hosts.list(now.version + 7)).toBe(false)
+    expect(hosts.list(now.version - 1)).toMatchObject({ since: now.version - 1, version: now.version })
+    expect('accountErrors' in hosts.list(now.version + 7) && !('removed' in hosts.list(now.version + 7))).toBe(true)
+  })
+
+  it('sends only the changed hosts, and every window that applies them shows exactly the full list', async () => {
+    const { hosts, clock } = await makeHostService()
+    const kept: HostsSnapshot[] = []
+    const keep = (): void => void kept.push(hosts.snapshot())
+    const made: string[] = []
+    for (let i = 0; i < 6; i++) {
+      made.push((await hosts.create(request())).id)
+      keep()
+    }
+    clock.advance(SIM_BOOT_MS)
+    await hosts.refresh()
+    keep()
+    await vi.waitFor(() => expect(hosts.snapshot().hosts.every((host) => host.readiness?.status === 'ready' || host.readiness?.status === 'not-ready')).toBe(true))
+    keep()
+    await hosts.delete({ by: 'id', hostId: made[1]! })
+    await hosts.delete({ by: 'id', hostId: made[4]! })
+    keep()
+    for (let i = 0; i < 12; i++) {
+      clock.advance(5_000)
+      await hosts.refresh()
+    }
+    made.push((await hosts.create(request())).id)
+
+    const full = hosts.snapshot()
+    expect(full.hosts.map((host) => host.id)).not.toContain(made[1])
+    // One host changed: the answer carries that host alone.
+    const oneBack = hosts.list(full.version - 1) as HostsChanges
+    expect(oneBack.hosts.map((host) => host.id)).toEqual([made[6]])
+    expect(JSON.stringify(oneBack).length).toBeLessThan(JSON.stringify(full).length / 3)
+    const withoutCheckTimes = (snapshot: HostsSnapshot) => snapshot.hosts.map((host) => ({ ...host, readiness: host.readiness ? { ...host.readiness, checkedAt: undefined } : undefined }))
+    for (const shown of kept) {
+      const answer = hosts.list(shown.version)
+      expect('removed' in answer, `version ${shown.version} of ${full.version}`).toBe(true)
+      const applied = applyHostsAnswer(shown, answer)!
+      expect(applied.version).toBe(full.version)
+      expect(withoutCheckTimes(applied)).toEqual(withoutCheckTimes(full))
+      // Hosts that did not change keep the very object the window shows.
+      for (const host of applied.hosts) if (!(answer as HostsChanges).hosts.some((changed) => changed.id === host.id)) expect(shown.hosts).toContain(host)
+    }
   })
 })
 

@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { z } from 'zod'
-import type { HostsSnapshot, HostsUnchanged, createHostInputSchema, deleteHostInputSchema } from '../../shared/contract'
+import type { HostsChanges, HostsSnapshot, HostsUnchanged, createHostInputSchema, deleteHostInputSchema } from '../../shared/contract'
 import type { Host } from '../../shared/domain'
 import { CHANGING_STATES } from '../../shared/domain'
 import { AppError, invalidInput, type AppErrorInfo } from '../../shared/errors'
@@ -35,6 +35,7 @@ import type { RequestPriority } from '../clouds/budget'
 import { generateTunnelToken } from '../tunnel/token'
 import { buildUserData } from '../tunnel/userdata'
 import { AccountRefresher } from './refresh'
+import { HostChanges } from './host-changes'
 import { findHost, updateHost } from './host-records'
 import { runLimited, STEP_CONCURRENCY, stepsThisRefresh } from './pacing'
 import { HostStepper } from './stepping'
@@ -96,6 +97,8 @@ export class HostService {
   private readonly refresher: AccountRefresher
   /** The fingerprint the current version stands for. */
   private published = ''
+  /** Which hosts each version changed, for answers of only what changed (./host-changes.ts). */
+  private readonly changes: HostChanges
   /** Hosts in the middle of a create step when the previous run of Exitdesk ended (crash, kill). */
   private readonly interruptedAtStart: Set<string>
   private tickHandle: unknown
@@ -109,7 +112,15 @@ export class HostService {
     this.stepper = new HostStepper({ ledger: deps.ledger, accounts: deps.accounts, clock: deps.clock, tokens: this.tokens, teardownRequested: this.teardownRequested })
     this.refresher = new AccountRefresher({ ledger: deps.ledger, accounts: deps.accounts, clock: deps.clock, tokens: this.tokens, onFailure: (accountId, info) => this.stepper.noteCredentialProblem(accountId, info) })
     this.interruptedAtStart = new Set(deps.ledger.read().hosts.filter((h) => h.phase === 'creating' && !h.locator.instanceId).map((h) => h.id))
-    this.readiness = new ReadinessMonitor({ ...deps.readiness, clock: deps.clock, onChange: () => this.changed() })
+    this.readiness = new ReadinessMonitor({
+      ...deps.readiness,
+      clock: deps.clock,
+      onChange: (hostId) => {
+        this.changes.readinessOf(hostId)
+        this.changed()
+      },
+    })
+    this.changes = new HostChanges(this.version, deps.ledger.read().hosts)
   }
 
   /**
@@ -118,12 +129,24 @@ export class HostService {
    * a few bytes instead of every host.
    */
   list(): HostsSnapshot
-  list(since: number | undefined): HostsSnapshot | HostsUnchanged
-  list(since?: number): HostsSnapshot | HostsUnchanged {
+  list(since: number | undefined): HostsSnapshot | HostsChanges | HostsUnchanged
+  list(since?: number): HostsSnapshot | HostsChanges | HostsUnchanged {
     this.refreshIfOlderThan(MIN_REFRESH_INTERVAL_MS)
     this.noticeChanges()
     if (since === this.version) return { unchanged: true, version: this.version, refreshedAt: this.refreshedAt }
-    return this.snapshot()
+    const changes = since !== undefined && since < this.version ? this.changes.since(since) : undefined
+    if (!changes || since === undefined) return this.snapshot()
+    return {
+      since,
+      version: this.version,
+      refreshedAt: this.refreshedAt,
+      hosts: this.deps.ledger
+        .read()
+        .hosts.filter((record) => changes.changed.has(record.id))
+        .map((record) => this.withReadiness(toHost(record))),
+      removed: changes.removed,
+      accountErrors: this.refresher.accountErrors(),
+    }
   }
 
   snapshot(): HostsSnapshot {
@@ -491,6 +514,7 @@ export class HostService {
   private changed(): void {
     this.published = this.fingerprint()
     this.version += 1
+    this.changes.publish(this.version, this.deps.ledger.read().hosts)
     this.deps.events.emit('hosts:changed', { version: this.version })
   }
 }

@@ -88,15 +88,16 @@ export function useHosts() {
   const queryClient = useQueryClient()
   return useQuery({
     queryKey: queryKeys.hosts,
-    // Sends the version on screen: main answers "unchanged" in a few bytes when nothing changed.
+    // Sends the version on screen: main answers "unchanged" in a few bytes when nothing changed,
+    // and only the changed hosts otherwise.
     queryFn: async (): Promise<HostsSnapshot> => {
       const shown = queryClient.getQueryData<HostsSnapshot>(queryKeys.hosts)
       const answer = await call('hosts:list', shown ? { since: shown.version } : {})
       const applied = applyHostsAnswer(shown, answer)
       if (applied) return applied
-      // "Unchanged" about a version this window no longer has: ask for everything.
+      // "Unchanged", or changes, about a version this window no longer has: ask for everything.
       const full = await call('hosts:list', {})
-      if ('unchanged' in full) throw new Error('Exitdesk answered "unchanged" to a request for every host.')
+      if (!('accountErrors' in full) || 'removed' in full) throw new Error('Exitdesk answered with changes to a request for every host.')
       return full
     },
     refetchInterval: (query) => pollIntervalFor(query.state.data?.hosts, Date.now()),

@@ -43,7 +43,8 @@ export type ReadinessCandidate = Pick<Host, 'id' | 'state' | 'busy' | 'ipv4' | '
 
 export interface ReadinessMonitorOptions {
   clock: Clock
-  onChange: () => void
+  /** The readiness shown for this host changed. */
+  onChange: (hostId: string) => void
   /** The network check; default: probeTunnel with `probeDeps`. */
   probe?: Prober
   /** Replaces parts of the default check's dependencies (tests: ports, resolver, connector). */
@@ -169,6 +170,6 @@ export class ReadinessMonitor {
     this.inFlight.delete(host.id)
     const previous = this.view(host)
     this.results.set(host.id, { key, result, checkedAtMs: this.options.clock.now() })
-    if (comparableReadiness(previous) !== comparableReadiness(this.view(host))) this.options.onChange()
+    if (comparableReadiness(previous) !== comparableReadiness(this.view(host))) this.options.onChange(host.id)
   }
 }

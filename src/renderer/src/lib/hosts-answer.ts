@@ -1,5 +1,5 @@
 /** What the table shows after a `hosts:list` answer. Pure: no React, no DOM. */
-import type { HostsSnapshot, HostsUnchanged } from '../../../shared/contract'
+import type { HostsChanges, HostsSnapshot, HostsUnchanged } from '../../../shared/contract'
 import type { Host } from '../../../shared/domain'
 
 /**
@@ -8,10 +8,34 @@ import type { Host } from '../../../shared/domain'
  * hosts it did not change (see keepUnchangedHosts). Undefined when main said "unchanged" about
  * a version this window does not have (it then asks for everything).
  */
-export function applyHostsAnswer(shown: HostsSnapshot | undefined, answer: HostsSnapshot | HostsUnchanged): HostsSnapshot | undefined {
+export function applyHostsAnswer(shown: HostsSnapshot | undefined, answer: HostsSnapshot | HostsChanges | HostsUnchanged): HostsSnapshot | undefined {
+  if ('removed' in answer) return shown && shown.version === answer.since ? applyChanges(shown, answer) : undefined
   if (!('unchanged' in answer)) return shown ? keepUnchangedHosts(shown, answer) : answer
   if (!shown || shown.version !== answer.version) return undefined
   return shown.refreshedAt === answer.refreshedAt ? shown : { ...shown, refreshedAt: answer.refreshedAt }
+}
+
+/**
+ * The shown snapshot with main's changes applied: a changed host replaces the shown one in its
+ * place, a removed one goes, a new one comes last (main lists hosts in the order they were
+ * recorded). Every other host keeps its object, and the array itself is kept when no host
+ * changed (only the refresh time or an account's error did).
+ */
+export function applyChanges(shown: HostsSnapshot, changes: HostsChanges): HostsSnapshot {
+  const next = { hosts: shown.hosts, version: changes.version, refreshedAt: changes.refreshedAt, accountErrors: changes.accountErrors }
+  if (changes.hosts.length === 0 && changes.removed.length === 0) return next
+  const removed = new Set(changes.removed)
+  const changed = new Map(changes.hosts.map((host) => [host.id, host]))
+  const hosts: Host[] = []
+  for (const host of shown.hosts) {
+    const update = changed.get(host.id)
+    if (update) {
+      hosts.push(update)
+      changed.delete(host.id)
+    } else if (!removed.has(host.id)) hosts.push(host)
+  }
+  for (const host of changed.values()) hosts.push(host)
+  return { ...next, hosts }
 }
 
 /**
