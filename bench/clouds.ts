@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process'
 
-const CLOUDS = (process.env.BENCH_CLOUDS ?? 'ec2,gce,azure,hetzner,linode,vultr').split(',')
+const CLOUDS = (process.env.BENCH_CLOUDS ?? 'ec2,gce,azure,hetzner,linode,vultr,scaleway,ovh,civo').split(',')
 
 for (const cloud of CLOUDS) {
   console.log(`\n== ${cloud} ==`)

@@ -36,6 +36,8 @@ export interface RestResponse<T> {
 export interface RequestOptions {
   query?: Record<string, string | number | undefined>
   body?: unknown
+  /** A body sent as it is, not as JSON (e.g. Scaleway's cloud-init, `text/plain`). Wins over `body`. */
+  rawBody?: { text: string; contentType: string }
   headers?: Record<string, string>
   signal: AbortSignal
   /** Statuses that are not errors for this call, e.g. 404 on a delete. */
@@ -65,7 +67,10 @@ export class RestClient {
     const signal = AbortSignal.any([request.signal, timeout])
     const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers(), ...request.headers }
     let body: string | undefined
-    if (request.body !== undefined) {
+    if (request.rawBody !== undefined) {
+      headers['content-type'] = request.rawBody.contentType
+      body = request.rawBody.text
+    } else if (request.body !== undefined) {
       headers['content-type'] = 'application/json'
       body = JSON.stringify(request.body)
     }

@@ -6,12 +6,15 @@
 import type { CloudId } from '../../shared/domain'
 import type { Clock } from '../clock'
 import { createAzureProvisioner } from './azure'
+import { createCivoProvisioner } from './civo'
 import { createDigitalOceanProvisioner } from './digitalocean'
 import { createEc2Provisioner } from './ec2'
 import { createGceProvisioner } from './gce'
 import { createHetznerProvisioner } from './hetzner'
 import { createLinodeProvisioner } from './linode'
+import { createOvhProvisioner } from './ovh'
 import { createSimulatorProvisioner } from './simulator'
+import { createScalewayProvisioner } from './scaleway'
 import type { Provisioner } from './types'
 import { createVultrProvisioner } from './vultr'
 
@@ -38,6 +41,9 @@ function createProvisioners(options: RegistryOptions): Provisioner[] {
     createHetznerProvisioner(),
     createLinodeProvisioner(),
     createVultrProvisioner(),
+    createScalewayProvisioner(),
+    createOvhProvisioner(),
+    createCivoProvisioner(),
   ]
 }
 
