@@ -50,7 +50,7 @@ describe('OVHcloud in the host service', () => {
     const tcp = await create('exit-tcp')
     const https = await create('exit-https', 'https')
     expect(f.state.instances.size).toBe(2)
-    expect([...f.state.instances.values()].map((instance) => instance.name).sort()).toEqual([`exitdesk-host-${https.id}.exit-https`, `exitdesk-host-${tcp.id}.exit-tcp`])
+    expect([...f.state.instances.values()].map((instance) => instance.name).sort()).toEqual([`exitdesk-host-${https.id}.exit-https`, `exitdesk-host-${tcp.id}.exit-tcp`].sort())
     for (let i = 0; i < 4; i++) await pass(2_000)
     const shown = hosts.snapshot().hosts
     expect(shown.map((host) => host.state)).toEqual(['active', 'active'])

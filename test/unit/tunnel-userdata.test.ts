@@ -6,7 +6,7 @@ import { describe, it, expect } from 'vitest'
 import { DIGITALOCEAN_MANIFEST } from '../../src/main/clouds/digitalocean/manifest'
 import { KNOWN_INLETS_RELEASES } from '../../src/shared/inlets-versions'
 import { generateTunnelToken } from '../../src/main/tunnel/token'
-import { buildUserData, DEFAULT_INLETS_VERSION, shellQuote, TOKEN_FILE, type UserDataInput } from '../../src/main/tunnel/userdata'
+import { buildUserData, cloudUserDataOptions, DEFAULT_INLETS_VERSION, shellQuote, TOKEN_FILE, type UserDataInput } from '../../src/main/tunnel/userdata'
 import { appErrorOf } from '../support/app-error'
 
 const token = generateTunnelToken()
@@ -43,6 +43,8 @@ const cases = [
   ['TCP, with a metadata URL', { ...tcp, publicIpv4Url: metadataUrl }],
   ['HTTPS, one domain, prod issuer', httpsOne],
   ['HTTPS, several domains, staging issuer, metadata URL', { ...httpsSeveral, publicIpv4Url: metadataUrl }],
+  ['HTTPS on a cloud with no firewall (ufw)', { ...httpsOne, hostFirewall: true }],
+  ['TCP on a cloud with no firewall', { ...tcp, hostFirewall: true }],
 ] as const
 
 /**
@@ -154,7 +156,8 @@ describe('buildUserData', () => {
       expect(script).toContain("cat > /etc/systemd/system/inlets-pro.service <<'UNIT'")
       expect(unitOf(script)).toMatch(/^Restart=always$/m)
       expect(unitOf(script)).toMatch(/^WantedBy=multi-user.target$/m)
-      expect(script).toMatch(/systemctl daemon-reload\nsystemctl enable --now inlets-pro.service\n$/)
+      // The last step, but for the host firewall of a cloud that has none (it closes the server once the tunnel is up).
+      expect(script).toMatch(/systemctl daemon-reload\nsystemctl enable --now inlets-pro.service\n(\n# 5\. No firewall[^]*)?$/)
     })
 
     it.skipIf(!hasSystemdAnalyze)('writes a unit systemd accepts (systemd-analyze verify)', () => {
@@ -311,6 +314,28 @@ describe('buildUserData', () => {
       expect(error.message).not.toContain(bad)
       expect(JSON.stringify(error.info)).not.toContain(token.slice(0, 60))
     })
+  })
+})
+
+describe('a cloud with no firewall of its own (OVHcloud)', () => {
+  it('HTTPS: the server lets in only the control port, 80 and 443 with ufw, after the service is up', () => {
+    const script = buildUserData({ ...httpsOne, hostFirewall: true })
+    const firewall = script.slice(script.indexOf('# 5.'))
+    expect(script.indexOf('# 5.')).toBeGreaterThan(script.indexOf('systemctl enable --now inlets-pro.service'))
+    expect(firewall).toContain('ufw default deny incoming')
+    expect(firewall).toContain('for PORT in 8123 80 443; do')
+    expect(firewall).toContain('ufw --force enable')
+    expect(firewall).not.toMatch(/ufw allow (22|ssh)/)
+  })
+
+  it('TCP: nothing is closed (the client may ask for any TCP port); a cloud with a firewall gets no ufw lines', () => {
+    expect(buildUserData({ ...tcp, hostFirewall: true })).not.toContain('ufw')
+    expect(buildUserData(httpsOne)).not.toContain('ufw')
+  })
+
+  it('is asked for by the manifest: only where the cloud has no firewall', () => {
+    expect(cloudUserDataOptions(DIGITALOCEAN_MANIFEST).hostFirewall).toBe(false)
+    expect(cloudUserDataOptions({ ...DIGITALOCEAN_MANIFEST, capabilities: { ...DIGITALOCEAN_MANIFEST.capabilities, httpsFirewall: false } }).hostFirewall).toBe(true)
   })
 })
 

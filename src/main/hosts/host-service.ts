@@ -33,7 +33,7 @@ import type { Ledger } from '../store/ledger'
 import { toHost, type HostRecord } from '../store/records'
 import type { RequestPriority } from '../clouds/budget'
 import { generateTunnelToken } from '../tunnel/token'
-import { buildUserData } from '../tunnel/userdata'
+import { buildUserData, cloudUserDataOptions } from '../tunnel/userdata'
 import { AccountRefresher } from './refresh'
 import { HostChanges } from './host-changes'
 import { findHost, updateHost } from './host-records'
@@ -220,7 +220,7 @@ export class HostService {
     const taken = nameTaken(this.deps.ledger.read().hosts, account.id, input.name)
     if (taken) throw taken
     const token = generateTunnelToken()
-    buildUserData({ ...input.tunnel, token, publicIpv4Url: provisioner.manifest.publicIpv4MetadataUrl }) // validates the tunnel settings before any cloud is asked
+    buildUserData({ ...input.tunnel, token, ...cloudUserDataOptions(provisioner.manifest) }) // validates the tunnel settings before any cloud is asked
     const catalog = await this.deps.catalogs.get(account.id)
     const plan = catalog.plans.find((p) => p.id === input.plan)
     if (!catalog.regions.some((r) => r.id === input.region)) throw invalidInput('region', `region "${input.region}" is not offered by ${provisioner.manifest.label}.`)

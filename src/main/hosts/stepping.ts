@@ -26,7 +26,7 @@ import type { CloudContext, ProvisionSpec, StepResult } from '../clouds/types'
 import { withDeadline } from '../deadline'
 import type { Ledger } from '../store/ledger'
 import type { HostRecord } from '../store/records'
-import { buildUserData } from '../tunnel/userdata'
+import { buildUserData, cloudUserDataOptions } from '../tunnel/userdata'
 import { backoffMs } from './backoff'
 import { findHost, updateHost } from './host-records'
 import { APP_TAG, hostTag } from './tags'
@@ -267,7 +267,7 @@ export class HostStepper {
       name: record.name,
       region: record.region,
       plan: record.plan,
-      userData: buildUserData({ ...record.tunnel, token, publicIpv4Url: this.deps.accounts.provisioner(record.cloud).manifest.publicIpv4MetadataUrl }),
+      userData: buildUserData({ ...record.tunnel, token, ...cloudUserDataOptions(this.deps.accounts.provisioner(record.cloud).manifest) }),
       tunnel: record.tunnel,
       tags: { app: APP_TAG, host: hostTag(record.id) },
     }

@@ -40,7 +40,7 @@
  * processes on the VM. The exit server runs nothing else, so that is accepted; the point of
  * the token file is to keep the token out of process listings, logs and the unit file.
  */
-import type { TunnelSettings } from '../../shared/domain'
+import type { CloudInfo, TunnelSettings } from '../../shared/domain'
 import { invalidInput } from '../../shared/errors'
 import { checkInletsRelease } from '../../shared/inlets-versions'
 import { assertTunnelToken } from './token'
@@ -157,6 +157,41 @@ export interface UserDataInput extends TunnelSettings {
   token: string
   /** The cloud's metadata URL for the VM's public IPv4 (CloudInfo.publicIpv4MetadataUrl). */
   publicIpv4Url?: string
+  /**
+   * The cloud puts no firewall in front of the server (OVHcloud: `capabilities.httpsFirewall`
+   * false): in HTTPS mode the server closes itself to all but the control port and 80/443 with
+   * ufw. TCP mode needs every TCP port the client may ask for, so nothing is closed there.
+   */
+  hostFirewall?: boolean
+}
+
+/** What the user data takes from the cloud's manifest: where to ask for the public IPv4, and whether the cloud has a firewall. */
+export function cloudUserDataOptions(manifest: Pick<CloudInfo, 'publicIpv4MetadataUrl' | 'capabilities'>): Pick<UserDataInput, 'publicIpv4Url' | 'hostFirewall'> {
+  return { publicIpv4Url: manifest.publicIpv4MetadataUrl, hostFirewall: !manifest.capabilities.httpsFirewall }
+}
+
+/**
+ * ufw, which Ubuntu's server images carry switched off: nothing in but the inlets-pro control
+ * port, HTTP (the ACME challenge) and HTTPS, for IPv4 and IPv6 — SSH included, as Exitdesk
+ * installs no login on the server. Where ufw is missing the script says so and goes on: the
+ * tunnel still works, and the log tells why the server is open.
+ * https://manpages.ubuntu.com/manpages/noble/man8/ufw.8.html
+ */
+function hostFirewallLines(): string {
+  return `
+# 5. No firewall in front of this server at the cloud: it closes itself to all but the tunnel.
+if command -v ufw >/dev/null; then
+  ufw --force reset >/dev/null
+  ufw default deny incoming >/dev/null
+  ufw default allow outgoing >/dev/null
+  for PORT in ${INLETS_CONTROL_PORT} 80 443; do
+    ufw allow "$PORT/tcp" >/dev/null
+  done
+  ufw --force enable
+else
+  echo "exitdesk: ufw is not installed; this server stays open on every port" >&2
+fi
+`
 }
 
 /**
@@ -254,5 +289,5 @@ UNIT
 chmod 0644 /etc/systemd/system/inlets-pro.service
 systemctl daemon-reload
 systemctl enable --now inlets-pro.service
-`
+${settings.hostFirewall && settings.mode === 'https' ? hostFirewallLines() : ''}`
 }
