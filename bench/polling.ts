@@ -16,7 +16,6 @@ import { mkdtemp, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { getHeapSpaceStatistics } from 'node:v8'
-import { build } from 'esbuild'
 import { createCore } from '../src/main/core'
 import { createMemorySecretStore } from '../src/main/secrets/memory-store'
 import { CORE_NODE_FLAGS } from '../scripts/node-flags.mjs'
@@ -77,6 +76,7 @@ async function main(): Promise<void> {
   // Built as the app is (one bundle, packages required from node_modules) and run with the
   // app's Node flags, so the figures are the core's, not the TypeScript loader's.
   const bundle = resolve('node_modules/.cache/exitdesk-bench/polling.cjs') // beside node_modules, which it requires from
+  const { build } = await import('esbuild') // the parent's tool only: the measured child never loads it
   await build({ entryPoints: ['bench/polling.ts'], bundle: true, platform: 'node', format: 'cjs', packages: 'external', outfile: bundle, logLevel: 'error' })
   for (const size of (process.env.BENCH_POLL ?? '1000x30,5000x30').split(',')) {
     const run = spawnSync(process.execPath, ['--expose-gc', ...CORE_NODE_FLAGS, bundle], { env: { ...process.env, EXITDESK_BENCH_POLL_ONE: size }, stdio: 'inherit' })
