@@ -35,18 +35,10 @@ import { describeEntry, describeFaults, requestsFor, startFaultProxy } from '../
 import { createFaultyProvisioner } from '../support/faulty-provisioner'
 import { FakeClock } from '../support/harness'
 import { mulberry32 } from '../support/prng'
+import { hostIdsIn, type CloudModule, type Leftovers, type TargetCloud } from './targets/types'
 
-export type SoakCloud = 'digitalocean' | 'simulator'
-
-export interface Leftovers {
-  /** Droplets / simulated instances still in the cloud. */
-  instances: number
-  firewalls: number
-  /** Per-host tags still in the cloud (the shared app tag is not counted: see `leftovers()`). */
-  tags: number
-  /** What exactly, for the report. */
-  detail: string[]
-}
+export type SoakCloud = TargetCloud | 'simulator'
+export type { Leftovers }
 
 export interface SoakTarget {
   cloud: SoakCloud
@@ -183,6 +175,7 @@ export async function digitalOceanTarget(options: DigitalOceanTargetOptions): Pr
         instances: droplets.length,
         firewalls: firewalls.length,
         tags: tags.length,
+        others: 0,
         detail: [
           ...droplets.map((d) => `droplet ${d.id} ${d.status}${d.deleteRequestedAtMs !== undefined ? ' (deleting)' : ''} [${d.tags.join(' ')}]`),
           ...firewalls.map((f) => `firewall ${f.name} -> [${f.tags.join(' ')}]`),
@@ -203,6 +196,82 @@ export async function digitalOceanTarget(options: DigitalOceanTargetOptions): Pr
     async close() {
       await proxy.close()
       await fake.close()
+      await rm(service.dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/**
+ * Any cloud of test/soak/targets/: adapter -> fault proxy (that provider's error shapes) ->
+ * stateful fake, all on 127.0.0.1, the fake on the service's clock. Instances made per host are
+ * counted by watching the fake's state after every tick (each instance id seen carrying a host's
+ * tag or label): a late duplicate lives at least until the app has listed it and its delete has
+ * run its course, several ticks.
+ */
+export async function cloudTarget(module: CloudModule, options: { seed: number; timeoutMs?: number }): Promise<SoakTarget> {
+  const clock = new FakeClock()
+  const fixture = await module.start({ seed: options.seed, clock })
+  const service = await buildService(clock, [module.provisioner({ timeoutMs: options.timeoutMs ?? module.soakTimeoutMs, env: fixture.env })])
+  const { proxy } = fixture
+  const seen = new Map<string, Set<string>>()
+  const seenFirewalls = new Map<string, Set<string>>()
+  const note = (into: Map<string, Set<string>>, found: Array<{ id: string; host?: string }>): void => {
+    for (const thing of found) {
+      if (!thing.host) continue
+      const ids = into.get(thing.host) ?? new Set<string>()
+      ids.add(thing.id)
+      into.set(thing.host, ids)
+    }
+  }
+  const observe = (): void => {
+    note(seen, fixture.instances())
+    note(seenFirewalls, fixture.firewalls())
+  }
+  // No faults yet, but the adapter's deadline is short and a loaded machine may miss it: a few tries.
+  const account = await retry(() => service.accounts.add(fixture.account))
+  await retry(async () => {
+    const catalog = await service.catalogs.get(account.id) // the live catalogue, before any fault
+    if (catalog.source !== 'live') throw new Error(catalog.note ?? 'no live catalogue')
+  })
+  return {
+    cloud: module.cloud,
+    ...service,
+    clock,
+    accountId: account.id,
+    region: fixture.region,
+    plan: fixture.plan,
+    async advance(ms) {
+      observe()
+      clock.advance(ms) // the fake's time too
+      await proxy.releaseDue()
+      observe()
+    },
+    providerRateLimited: () => fixture.providerRateLimited(),
+    setRate: (rate) => proxy.setRate(rate),
+    pendingLate: () => proxy.pendingLate(),
+    lateLanded: () => proxy.stats.lateLanded,
+    requests: () => proxy.stats.requests,
+    faults: () => ({ ...proxy.stats.faults }),
+    createsByTag: () => {
+      observe()
+      return new Map([...seen].map(([host, ids]) => [`${HOST_TAG_PREFIX}${host}`, ids.size]))
+    },
+    // Watched like the instances: each firewall, security group or NSG id seen for a host.
+    firewallsByHost: () => {
+      observe()
+      return new Map([...seenFirewalls].map(([host, ids]) => [host, ids.size]))
+    },
+    async liveInstanceTags() {
+      await fixture.leftovers() // lets the fake apply the passage of its time
+      return fixture.instances().flatMap((instance) => (instance.host ? [`${HOST_TAG_PREFIX}${instance.host}`] : []))
+    },
+    leftovers: () => fixture.leftovers(),
+    async leftoverHosts() {
+      return [...new Set((await fixture.leftovers()).detail.flatMap(hostIdsIn))]
+    },
+    history: (hostId) => requestsFor(proxy.log, hostId).map(describeEntry),
+    async close() {
+      await fixture.close()
       await rm(service.dataDir, { recursive: true, force: true })
     },
   }
@@ -252,6 +321,7 @@ export async function simulatorTarget(options: { seed: number }): Promise<SoakTa
         instances: holdings.instances,
         firewalls: holdings.firewalls,
         tags: 0, // the simulated cloud has no tag resources
+        others: 0,
         detail: [...live.map((i) => `instance ${i.instanceId} ${i.rawStatus} [${i.tags.join(' ')}]`), ...(holdings.firewalls > 0 ? [`${holdings.firewalls} simulated firewall(s)`] : [])],
       }
     },
@@ -549,11 +619,11 @@ export function reportLine(report: SoakReport): string {
   return [
     `[soak] cloud=${report.cloud} rate=${Math.round(report.rate * 100)}% seed=${report.seed}`,
     `cycles=${report.cyclesCompleted}/${report.cyclesStarted}${report.lanesStuck ? ` (${report.lanesStuck} deleted host(s) not gone within an hour: ${report.stuckLanes.join('; ')})` : ''}`,
-    `requests=${report.requests}${report.cloud === 'digitalocean' ? ` (429 over the documented limits: ${report.providerRateLimited})` : ''}`,
+    `requests=${report.requests}${report.cloud !== 'simulator' ? ` (429 over the documented limits: ${report.providerRateLimited})` : ''}`,
     `faults={${describeFaults(report.faults)}} late landed=${report.lateLanded}${report.latePending ? ` pending=${report.latePending}` : ''}`,
     `duplicates made=${report.duplicatesMade}${report.duplicateTags.length ? ` (${report.duplicateTags.length} host(s))` : ''} left=${report.duplicatesLeft}`,
     `firewall duplicates made=${report.firewallDuplicatesMade}`,
-    `leftovers=${report.leftovers.instances + report.leftovers.firewalls + report.leftovers.tags === 0 ? 'none' : `{instances ${report.leftovers.instances}, firewalls ${report.leftovers.firewalls}, tags ${report.leftovers.tags}: ${report.leftovers.detail.slice(0, 6).join('; ')}${report.leftovers.detail.length > 6 ? '; …' : ''}}`}`,
+    `leftovers=${report.leftovers.instances + report.leftovers.firewalls + report.leftovers.tags + (report.leftovers.others ?? 0) === 0 ? 'none' : `{instances ${report.leftovers.instances}, firewalls ${report.leftovers.firewalls}, tags ${report.leftovers.tags}, others ${report.leftovers.others ?? 0}: ${report.leftovers.detail.slice(0, 6).join('; ')}${report.leftovers.detail.length > 6 ? '; …' : ''}}`}`,
     `stuck rows=${report.stuckRows.length}${stuck.length ? ` {${stuck.slice(0, 4).join('; ')}${stuck.length > 4 ? '; …' : ''}}` : ''}`,
     `unhandled rejections=${report.unhandledRejections.length}${report.unhandledRejections.length ? ` {${[...new Set(report.unhandledRejections)].slice(0, 3).join('; ')}}` : ''}`,
     `failed user actions=${report.failedActions.length}${sentences.size ? ` {${[...sentences].map(([sentence, count]) => `${count}× ${sentence}`).join('; ')}}` : ''}`,

@@ -6,14 +6,18 @@
  *   node --import tsx test/soak/sigkill-child.ts      (with an IPC channel; see sigkill.test.ts)
  *
  * Environment: EXITDESK_CHILD_DATA_DIR (the data folder), EXITDESK_CHILD_CLOCK (fake time to start
- * at, epoch ms: the parent's clock, which the fake cloud also runs on). Nothing runs on its own:
+ * at, epoch ms: the parent's clock, which the fake cloud also runs on), EXITDESK_CHILD_CLOUD (which
+ * cloud's adapter to add, test/soak/targets/; default digitalocean) and what that cloud's target
+ * puts in the environment (the GCE fake's token, NODE_EXTRA_CA_CERTS for the Azure fake's
+ * certificate). Nothing runs on its own:
  * no timers; the parent advances the clock and asks for refreshes. Credentials live in a file
  * (test/support/file-secret-store.ts) in the data folder, so they outlive the process.
  */
 import { join } from 'node:path'
-import { createDigitalOceanProvisioner } from '../../src/main/clouds/digitalocean'
 import { createCore } from '../../src/main/core'
 import { createFileSecretStore } from '../support/file-secret-store'
+import { CLOUDS, CLOUD_NAMES } from './targets'
+import type { TargetCloud } from './targets/types'
 
 export type ChildRequest =
   | { id: number; cmd: 'dispatch'; channel: string; input: unknown }
@@ -28,6 +32,8 @@ const send = (message: ChildMessage): void => void process.send?.(message)
 async function main(): Promise<void> {
   const dataDir = process.env.EXITDESK_CHILD_DATA_DIR
   if (!dataDir || !process.send) throw new Error('run me from sigkill.test.ts: EXITDESK_CHILD_DATA_DIR and an IPC channel are needed')
+  const cloud = (process.env.EXITDESK_CHILD_CLOUD ?? 'digitalocean') as TargetCloud
+  if (!CLOUD_NAMES.includes(cloud)) throw new Error(`EXITDESK_CHILD_CLOUD: "${cloud}" is none of ${CLOUD_NAMES.join(', ')}`)
   let now = Number(process.env.EXITDESK_CHILD_CLOCK ?? Date.now())
   const clock = { now: () => now }
   const core = await createCore({
@@ -38,7 +44,7 @@ async function main(): Promise<void> {
     clock,
     timers: { setTimeout: () => 0, clearTimeout: () => undefined },
     // A short per-request deadline: a request whose answer the parent holds back fails fast.
-    extraProvisioners: [createDigitalOceanProvisioner({ timeoutMs: 2_000 })],
+    extraProvisioners: [CLOUDS[cloud].provisioner({ timeoutMs: 2_000, env: process.env })],
   })
   process.on('message', (message: ChildRequest) => {
     const run = async (): Promise<unknown> => {

@@ -25,12 +25,23 @@
  *   mislabelled       forwarded (the fake ACTS); the JSON body arrives labelled
  *                     `content-type: text/html`
  *
+ * The answers the proxy makes up where the fault is the provider's own (rate-limited,
+ * server-error) come from a `ProviderShape`: DigitalOcean's by default, another cloud's with
+ * `shape` (test/soak/targets/ has one per cloud: EC2's XML `RequestLimitExceeded`, Hetzner's
+ * `RateLimit-*` headers, …), so each adapter meets its own provider's errors. Gateway pages,
+ * portal pages, resets and cut-off bodies are the network's, the same for every cloud.
+ *
+ * With `tls` the proxy listens over HTTPS and forwards over HTTPS (the Azure SDK sends its bearer
+ * token over TLS only): it terminates TLS with the fake's own certificate, which the client
+ * already trusts, so the same seeded faults and the same `intercept` work for every cloud.
+ *
  * Which requests fail is decided by mulberry32(seed) in arrival order, at `rate`, with optional
  * per-kind weights and a filter (e.g. only POST /v2/droplets). `intercept` lets a test act at one
  * chosen request (the SIGKILL test kills the app there), before forwarding or after the fake
  * acted; an intercepted request's connection is then reset.
  */
-import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
+import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type RequestOptions, type ServerResponse } from 'node:http'
+import { Agent as HttpsAgent, createServer as createHttpsServer, request as httpsRequest } from 'node:https'
 import type { Socket } from 'node:net'
 import { between, mulberry32, pickWeighted, type Random } from './prng'
 import { listenOnLoopback } from './listeners'
@@ -46,8 +57,40 @@ export interface ProxiedRequest {
   path: string
   /** Query string without "?". */
   query: string
-  /** The parsed JSON body, when there was one. */
+  /** The parsed JSON body, or a form-encoded body (EC2's Query protocol) as name -> value, when there was one. */
   body?: unknown
+  /** The request's headers (e.g. `x-amz-target`, which names an AWS JSON-protocol call). */
+  headers?: IncomingHttpHeaders
+}
+
+/** An answer the proxy makes up instead of forwarding. */
+export interface CannedAnswer {
+  status: number
+  contentType: string
+  body: string
+  headers?: Record<string, string>
+}
+
+export interface ShapeContext {
+  request: ProxiedRequest
+  /** Epoch ms on the proxy's clock (the fake's), or real time without one. */
+  now: number
+  /** `retryAfterSeconds` of the proxy's options. */
+  retryAfterSeconds: number
+}
+
+/**
+ * A provider's own error answers, for the faults that are the provider's: its 429 (with its
+ * rate-limit headers) and its 500. `noteAnswer` sees every answer the fake gave, so an injected
+ * 429 can repeat the counters the provider last reported, as a real one would.
+ */
+export interface ProviderShape {
+  name: string
+  rateLimited(context: ShapeContext): CannedAnswer
+  serverError(context: ShapeContext): CannedAnswer
+  noteAnswer?(headers: IncomingHttpHeaders): void
+  /** The id of what a successful POST made, from the fake's answer (for the per-host history). */
+  createdId?(body: Buffer, request: ProxiedRequest): string | undefined
 }
 
 /** One request as the proxy saw it: what became of it, and the fake's status when it got there. */
@@ -87,6 +130,18 @@ export interface FaultProxyOptions {
   retryAfterSeconds?: number
   /** Runs for every request before the fault decision; an intercepted request is never faulted. */
   intercept?: (request: ProxiedRequest) => Intercept | undefined
+  /** The provider's error shapes; DigitalOcean's when absent. */
+  shape?: ProviderShape
+  /** Listen over HTTPS with this certificate and forward over HTTPS trusting it (the target's own). */
+  tls?: { cert: string; key: string }
+  /** Forward the client's Host header unchanged (EC2: SigV4 signs it, and the fake checks the signature). */
+  preserveHost?: boolean
+  /**
+   * Rewrite the target's origin to the proxy's in every answer's body and headers: a fake that
+   * names absolute URLs (ARM's Azure-AsyncOperation and Location, Entra ID's OpenID metadata)
+   * would otherwise send the client past the proxy.
+   */
+  rewriteOrigin?: boolean
 }
 
 export interface FaultProxyStats {
@@ -156,22 +211,25 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   let lateOnTimers = 0
   /** Late requests still held until their client gives up. */
   let lateHolding = 0
-  const agent = new Agent({ keepAlive: true, maxSockets: 16 })
+  const shape = options.shape ?? digitalOceanShape()
+  const agent = options.tls ? new HttpsAgent({ keepAlive: true, maxSockets: 16, ca: options.tls.cert }) : new Agent({ keepAlive: true, maxSockets: 16 })
+  const hopByHop = options.preserveHost ? new Set([...HOP_BY_HOP].filter((name) => name !== 'host')) : HOP_BY_HOP
 
   function forward(held: Held): Promise<Upstream> {
     stats.forwarded += 1
     const headers: Record<string, string | string[]> = {}
-    for (const [name, value] of Object.entries(held.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value
+    for (const [name, value] of Object.entries(held.headers)) if (value !== undefined && !hopByHop.has(name)) headers[name] = value
     headers['content-length'] = String(held.raw.length)
     return new Promise((resolve, reject) => {
-      const outgoing = httpRequest({ host: target.hostname.replace(/^\[|\]$/g, ''), port: target.port, method: held.request.method, path: held.url, headers, agent }, (incoming) => {
+      const requestOptions: RequestOptions = { host: target.hostname.replace(/^\[|\]$/g, ''), port: target.port, method: held.request.method, path: held.url, headers, agent }
+      const outgoing = (options.tls ? httpsRequest : httpRequest)(requestOptions, (incoming) => {
         const chunks: Buffer[] = []
         incoming.on('data', (chunk: Buffer) => chunks.push(chunk))
         incoming.on('end', () => {
-          const upstream = { status: incoming.statusCode ?? 502, headers: incoming.headers, body: Buffer.concat(chunks) }
+          const upstream = rewrite({ status: incoming.statusCode ?? 502, headers: incoming.headers, body: Buffer.concat(chunks) })
           held.request.status = upstream.status
-          if (held.request.method === 'POST' && upstream.status < 300) held.request.created = createdId(upstream.body)
-          noteLimits(upstream)
+          if (held.request.method === 'POST' && upstream.status < 300) held.request.created = shape.createdId?.(upstream.body, held.request)
+          shape.noteAnswer?.(upstream.headers)
           resolve(upstream)
         })
         incoming.on('error', reject)
@@ -179,6 +237,17 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       outgoing.on('error', reject)
       outgoing.end(held.raw)
     })
+  }
+
+  /** The proxy's own origin, once it listens (`rewriteOrigin`). */
+  let ownOrigin = ''
+  function rewrite(upstream: Upstream): Upstream {
+    if (!options.rewriteOrigin || !ownOrigin) return upstream
+    const swap = (text: string): string => text.split(target.origin).join(ownOrigin)
+    const headers: IncomingHttpHeaders = {}
+    for (const [name, value] of Object.entries(upstream.headers)) headers[name] = typeof value === 'string' ? swap(value) : Array.isArray(value) ? value.map(swap) : value
+    const text = upstream.body.toString('utf8')
+    return { ...upstream, headers, body: text.includes(target.origin) ? Buffer.from(swap(text)) : upstream.body }
   }
 
   function reply(response: ServerResponse, upstream: Upstream, override: Record<string, string> = {}): void {
@@ -199,7 +268,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
   function reset(socket: Socket): void {
     const resettable = socket as Socket & { resetAndDestroy?: () => Socket }
-    if (typeof resettable.resetAndDestroy === 'function' && !socket.destroyed) resettable.resetAndDestroy()
+    // A TLS socket (`tls`) cannot send an RST ("This handle type cannot be sent"): it is closed
+    // without a TLS close_notify instead, which the client sees as a connection that broke off.
+    if (typeof resettable.resetAndDestroy === 'function' && !socket.destroyed && !options.tls) resettable.resetAndDestroy()
     else socket.destroy()
   }
 
@@ -232,43 +303,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     held.request.created = landed.created
   }
 
-  /** The hourly counters of the fake's last answer: an injected 429 repeats them, as DigitalOcean's burst-limit 429 does. */
-  let lastLimits: Record<string, string> = {}
-  function noteLimits(upstream: Upstream): void {
-    const pick = (name: string): string | undefined => (typeof upstream.headers[name] === 'string' ? (upstream.headers[name] as string) : undefined)
-    const limit = pick('ratelimit-limit')
-    const remaining = pick('ratelimit-remaining')
-    const reset = pick('ratelimit-reset')
-    if (limit && remaining && reset) lastLimits = { 'ratelimit-limit': limit, 'ratelimit-remaining': String(Math.min(Number(limit), Number(remaining))), 'ratelimit-reset': reset }
-  }
-
-  /**
-   * DigitalOcean's burst limit (250 a minute): 429 with `retry-after`, while the `ratelimit-*`
-   * headers keep describing the hourly window (specification/description.yml, "Rate Limit").
-   */
-  function rateLimitHeaders(): Record<string, string> {
-    const nowSeconds = Math.floor((options.clock?.now() ?? Date.now()) / 1000)
-    return {
-      'ratelimit-limit': '5000',
-      'ratelimit-remaining': '4999',
-      'ratelimit-reset': String(nowSeconds + 3600),
-      ...lastLimits,
-      'retry-after': String(retryAfterSeconds),
-    }
-  }
-
   async function handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
     const raw = await readRaw(incoming)
     const url = new URL(incoming.url ?? '/', 'http://127.0.0.1')
-    let body: unknown
-    if (raw.length > 0) {
-      try {
-        body = JSON.parse(raw.toString('utf8')) as unknown
-      } catch {
-        body = undefined
-      }
-    }
-    const request: ProxyLogEntry = { index: index++, method: incoming.method ?? 'GET', path: url.pathname, query: url.search.replace(/^\?/, ''), ...(body !== undefined ? { body } : {}) }
+    const body = parseBody(raw, incoming.headers['content-type'])
+    const request: ProxyLogEntry = { index: index++, method: incoming.method ?? 'GET', path: url.pathname, query: url.search.replace(/^\?/, ''), ...(body !== undefined ? { body } : {}), headers: incoming.headers }
     const held: Held = { request, headers: incoming.headers, raw, url: `${target.pathname.replace(/\/$/, '')}${url.pathname}${url.search}` }
     stats.requests += 1
     log.push(request)
@@ -293,13 +332,15 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       return
     }
     let kind = pickWeighted(random, weights)
+    const context = (): ShapeContext => ({ request, now: options.clock?.now() ?? Date.now(), retryAfterSeconds })
+    const canned = (answer: CannedAnswer): void => send(response, answer.status, answer.contentType, answer.body, answer.headers)
     switch (kind) {
       case 'rate-limited':
         fault(kind)
-        return send(response, 429, 'application/json; charset=utf-8', JSON.stringify({ id: 'too_many_requests', message: 'API Rate limit exceeded.', request_id: `proxy-${request.index}` }), rateLimitHeaders())
+        return canned(shape.rateLimited(context()))
       case 'server-error':
         fault(kind)
-        return send(response, 500, 'application/json; charset=utf-8', JSON.stringify({ id: 'server_error', message: 'Unexpected server-side error', request_id: `proxy-${request.index}` }))
+        return canned(shape.serverError(context()))
       case 'unavailable-html':
         fault(kind)
         return send(response, 503, 'text/html', GATEWAY_PAGE)
@@ -366,16 +407,18 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     return due.length
   }
 
-  const server = createServer((incoming, response) => {
+  const onRequest = (incoming: IncomingMessage, response: ServerResponse): void => {
     handle(incoming, response).catch(() => {
       if (!response.headersSent && !response.destroyed) send(response, 502, 'text/plain', 'fault proxy: the fake did not answer\n')
       else reset(incoming.socket)
     })
-  })
+  }
+  const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : createServer(onRequest)
   const port = await listenOnLoopback(server)
+  ownOrigin = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: ownOrigin,
     seed: options.seed,
     stats,
     log,
@@ -410,11 +453,52 @@ export function describeFaults(faults: Readonly<Record<string, number>>): string
   return parts.length > 0 ? parts.join(', ') : 'none'
 }
 
-function createdId(body: Buffer): string | undefined {
+/**
+ * DigitalOcean's answers: its burst limit (250 a minute) is a 429 with `retry-after`, while the
+ * `ratelimit-*` headers keep describing the hourly window of the fake's last answer
+ * (specification/description.yml, "Rate Limit"); its 500 is its JSON error.
+ */
+export function digitalOceanShape(): ProviderShape {
+  let lastLimits: Record<string, string> = {}
+  return {
+    name: 'digitalocean',
+    noteAnswer(headers) {
+      const pick = (name: string): string | undefined => (typeof headers[name] === 'string' ? headers[name] : undefined)
+      const limit = pick('ratelimit-limit')
+      const remaining = pick('ratelimit-remaining')
+      const reset = pick('ratelimit-reset')
+      if (limit && remaining && reset) lastLimits = { 'ratelimit-limit': limit, 'ratelimit-remaining': String(Math.min(Number(limit), Number(remaining))), 'ratelimit-reset': reset }
+    },
+    rateLimited: ({ request, now, retryAfterSeconds }) => ({
+      status: 429,
+      contentType: 'application/json; charset=utf-8',
+      body: JSON.stringify({ id: 'too_many_requests', message: 'API Rate limit exceeded.', request_id: `proxy-${request.index}` }),
+      headers: { 'ratelimit-limit': '5000', 'ratelimit-remaining': '4999', 'ratelimit-reset': String(Math.floor(now / 1000) + 3600), ...lastLimits, 'retry-after': String(retryAfterSeconds) },
+    }),
+    serverError: ({ request }) => ({
+      status: 500,
+      contentType: 'application/json; charset=utf-8',
+      body: JSON.stringify({ id: 'server_error', message: 'Unexpected server-side error', request_id: `proxy-${request.index}` }),
+    }),
+    createdId(body) {
+      try {
+        const parsed = JSON.parse(body.toString('utf8')) as Record<string, { id?: unknown } | undefined>
+        const id = parsed.droplet?.id ?? parsed.firewall?.id
+        return id === undefined ? undefined : String(id)
+      } catch {
+        return undefined
+      }
+    },
+  }
+}
+
+/** A JSON body parsed, a form-encoded one (EC2's Query protocol) as name -> value; else undefined. */
+function parseBody(raw: Buffer, contentType: string | undefined): unknown {
+  if (raw.length === 0) return undefined
+  const text = raw.toString('utf8')
+  if (contentType?.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text))
   try {
-    const parsed = JSON.parse(body.toString('utf8')) as Record<string, { id?: unknown } | undefined>
-    const id = parsed.droplet?.id ?? parsed.firewall?.id
-    return id === undefined ? undefined : String(id)
+    return JSON.parse(text) as unknown
   } catch {
     return undefined
   }

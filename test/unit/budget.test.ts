@@ -167,6 +167,20 @@ describe('RequestBudget: the provider\'s rate-limit headers', () => {
     b.take('background')
   })
 
+  it('room() agrees with take(): the probe a full window lets through after its reset is room for one, not none', () => {
+    // Hetzner: 3,600 an hour, and a 429 says "remaining 0" with the time of the next refill.
+    const { clock, budget: b } = budget(new FakeClock(), [{ requests: 3_600, perSeconds: 3_600 }])
+    b.observe(200, headers({ 'ratelimit-limit': 3600, 'ratelimit-remaining': 0, 'ratelimit-reset': (clock.now() + 1_000) / 1000 }))
+    expect(b.room('background')).toBe(0)
+    clock.advance(1_000)
+    // A caller that looks at the room before asking (a refresh, the teardown pacing) gets to send it.
+    expect(b.room('background')).toBe(1)
+    b.take('background')
+    expect(b.room('background')).toBe(0) // no second one before its answer
+    b.observe(200, headers({ 'ratelimit-limit': 3600, 'ratelimit-remaining': 3000, 'ratelimit-reset': (clock.now() + 1_000) / 1000 }))
+    expect(b.room('background')).toBeGreaterThan(100)
+  })
+
   it('a ratelimit-limit below the documented one lowers the window; above it changes nothing', () => {
     const { budget: b } = budget()
     b.observe(200, headers({ 'ratelimit-limit': 1200, 'ratelimit-remaining': 1200 }))

@@ -108,7 +108,15 @@ export class RequestBudget {
     this.prune(now)
     let room = Number.POSITIVE_INFINITY
     for (const window of this.windowStates) {
-      room = Math.min(room, Math.max(0, this.limit(window, priority) - this.own(window, now) - this.foreign(window, now)))
+      const limit = this.limit(window, priority)
+      const own = this.own(window, now)
+      let free = Math.max(0, limit - own - this.foreign(window, now))
+      // As take(): a window full only by the provider's count of others' requests lets one probe
+      // through once its reset has come. Without it, callers that look at the room before asking
+      // would never send that probe, and one 429 with "remaining: 0" would hold the account for
+      // the whole window (an hour at Hetzner).
+      if (free === 0 && own < limit && window.foreign && now >= window.foreign.probeAt) free = 1
+      room = Math.min(room, free)
     }
     return room === Number.POSITIVE_INFINITY ? Number.MAX_SAFE_INTEGER : room
   }
