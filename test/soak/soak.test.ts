@@ -79,13 +79,6 @@ const QUEUE_MS = 30 * 60_000
  * `it.fails` (so they turn red the day the reason is gone, and are then made plain runs again).
  */
 const KNOWN_FAILURES: Array<{ cloud: SoakCloud; seed?: number; reason: string }> = [
-  {
-    cloud: 'vultr',
-    seed: 20_268_126,
-    reason:
-      "the host service keeps a teardown's last step (firewall group DELETE, 404 = gone) only once the identity proof after it (GET /account) also succeeds; " +
-      'at 30 % faults the two pass together half the time, each failure redoes both and doubles the back-off (to 5 min): one host here needs more than an hour',
-  },
 ]
 const knownFailure = (cloud: SoakCloud, seed: number): string | undefined => KNOWN_FAILURES.find((known) => known.cloud === cloud && (known.seed === undefined || known.seed === seed))?.reason
 

@@ -103,6 +103,12 @@ export class HostStepper {
         if (!locator.instanceId && !progress && uncertain(record, now)) {
           result = { done: false, locator, unresolved: true, waitingFor: `${provisioner.manifest.label} to show whether it made the instance` }
         } else {
+          // A step may rest on 404s ("the droplet is gone"); it is taken only with this account's
+          // own credential (cached, so mostly no request). Proven before the step, not after it:
+          // a failed proof then costs no delete, and no delete goes out with another account's
+          // credential; a step that was carried out is never thrown away for want of a proof.
+          const refused = proofError(await this.deps.accounts.proveIdentity(record.accountId))
+          if (refused) throw refused
           result = await withDeadline((signal) => provisioner.delete(ctx, locator, progress, signal))
           const late = lateWindowEnd(record)
           if (result.done && late > now) {
@@ -111,10 +117,6 @@ export class HostStepper {
             // more from the start and removes whatever arrived.
             result = { done: false, locator: result.locator, waitingFor: `the end of the time ${provisioner.manifest.label} may still carry out a create it did not answer`, retryAt: late }
           }
-          // A step may rest on 404s ("the droplet is gone"); it is recorded, and the record goes,
-          // only if they came from this account's own credential (cached, so mostly no request).
-          const refused = proofError(await this.deps.accounts.proveIdentity(record.accountId))
-          if (refused) throw refused
         }
       }
       return await this.applyStep(record, result, resent)
