@@ -287,22 +287,45 @@ describe('DigitalOcean: a teardown never removes what another live droplet uses'
 })
 
 describe('DigitalOcean: a fresh create asks nothing it need not ask', () => {
-  it('HTTPS: three round trips (tag, firewall, droplet) and no listing of every firewall; a retried step looks up first', async () => {
+  it('HTTPS: two round trips (the tag, then firewall and droplet at once) and no listing of every firewall; a retried step looks up first', async () => {
     const { hosts, fake: f, pass, create } = await setup()
     await create('exit-warm-up') // reads the catalog (regions and sizes), kept for later creates
     f.requests.length = 0
+    // The firewall's answer is held back: the droplet POST is sent meanwhile, not after it.
+    f.setFailure({ method: 'POST', path: '/v2/firewalls', delayMs: 300, times: 1 })
     await create('exit-fresh', 'https')
     expect(f.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v2/tags', 'POST /v2/firewalls', 'POST /v2/droplets'])
+    const [, firewall, droplet] = f.requests
+    expect(droplet!.at - firewall!.at, 'the droplet POST went out while the firewall POST was still unanswered').toBeLessThan(300)
 
     f.setFailure({ method: 'POST', path: '/v2/droplets', status: 429, headers: { 'retry-after': '1' }, times: 1 })
     const retried = await create('exit-retried', 'https')
     expect(retried.locator.instanceId).toBeUndefined()
     f.requests.length = 0
-    await pass(2_000)
-    // Its droplet step is no longer a first try: the host's tag is looked up before the POST.
-    const steps = f.requests.filter((r) => r.method === 'POST' || r.query.includes('tag_name=exitdesk-host-')).map((r) => `${r.method} ${r.path}`)
-    expect(steps).toEqual(['GET /v2/droplets', 'POST /v2/droplets'])
+    // The retried step looks up first: the firewall made beside the refused droplet is found by
+    // its name (no second tag or firewall is made); then only the droplet is sent (a 429 is a
+    // refusal: that droplet was never made).
+    for (let i = 0; i < 3; i++) await pass(2_000)
+    expect(f.requests.filter((r) => r.method === 'POST').map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v2/droplets'])
+    expect(f.requests.some((r) => r.method === 'GET' && r.path === '/v2/firewalls')).toBe(true)
     expect(hosts.snapshot().hosts.find((h) => h.id === retried.id)?.locator.instanceId).toBeDefined()
+  })
+})
+
+describe('DigitalOcean: a fresh HTTPS create whose firewall fails while its droplet is made', () => {
+  it('records the droplet, makes the firewall at the next step (looked up by name first), and ends with one of each', async () => {
+    const { hosts, fake: f, pass, create } = await setup()
+    await create('exit-warm-up')
+    f.setFailure({ method: 'POST', path: '/v2/firewalls', status: 500, times: 1 })
+    const host = await create('exit-half', 'https')
+    expect(host.locator.instanceId, 'the droplet is recorded at once').toBeDefined()
+    for (let i = 0; i < 5; i++) await pass(2_000)
+    const record = hosts.snapshot().hosts.find((h) => h.id === host.id)!
+    expect(record.busy).toBe(false)
+    expect(record.locator.attached.filter((resource) => resource.kind === 'firewall')).toHaveLength(1)
+    const hostTag = `exitdesk-host-${host.id}`
+    expect([...f.state.firewalls.values()].filter((firewall) => firewall.tags.includes(hostTag))).toHaveLength(1)
+    expect([...f.state.droplets.values()].filter((droplet) => droplet.tags.includes(hostTag))).toHaveLength(1)
   })
 })
 

@@ -163,6 +163,8 @@ export interface FakeRequest {
   /** Parsed JSON body, when one was sent. */
   body?: unknown
   status?: number
+  /** performance.now() when the request arrived (real time: for telling what was sent at once). */
+  at: number
 }
 
 export interface FakeDigitalOcean {
@@ -644,7 +646,7 @@ export async function startFakeDigitalOcean(options: FakeDigitalOceanOptions = {
         bodyError = true
       }
     }
-    const logged: FakeRequest = { method, path: url.pathname, query: url.search.replace(/^\?/, ''), ...(body !== undefined ? { body } : {}) }
+    const logged: FakeRequest = { method, path: url.pathname, query: url.search.replace(/^\?/, ''), ...(body !== undefined ? { body } : {}), at: performance.now() }
     requests.push(logged)
 
     const send = (status: number, json?: unknown, extra: Record<string, string> = {}): void => {

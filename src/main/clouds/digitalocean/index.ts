@@ -51,6 +51,8 @@ const EVERYWHERE = ['0.0.0.0/0', '::/0']
 export const PROGRESS = {
   firewallCreated: 'firewall-created',
   dropletCreated: 'droplet-created',
+  /** A fresh HTTPS create made its droplet but not (or not surely) its firewall: that comes next. */
+  firewallMissing: 'firewall-missing',
   dropletDeleteRequested: 'droplet-delete-requested',
   dropletGone: 'droplet-gone',
   removingAttached: 'removing-attached',
@@ -93,10 +95,12 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
       }
     },
 
-    async provision(ctx, spec, locator, _progress, signal): Promise<StepResult> {
+    async provision(ctx, spec, locator, progress, signal): Promise<StepResult> {
       const client = clientFor(ctx)
       const next = copyLocator(locator)
-      if (next.instanceId) return { done: true, locator: next, progress: PROGRESS.dropletCreated }
+      if (next.instanceId && progress !== PROGRESS.firewallMissing) return { done: true, locator: next, progress: PROGRESS.dropletCreated }
+      // The very first step only: once a firewall is recorded, the steps below go one at a time.
+      if (spec.tunnel.mode === 'https' && spec.fresh && !next.instanceId && next.attached.length === 0) return freshHttpsCreate(client, spec, next, signal)
 
       if (spec.tunnel.mode === 'https' && !next.attached.some((resource) => resource.kind === 'firewall')) {
         // A Cloud Firewall may only name tags that exist (shared/attributes/existing_tags_array.yml),
@@ -110,6 +114,7 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
         if (!existing && spec.lookupOnly) return { done: false, locator: next, unresolved: true, waitingFor: 'DigitalOcean to show whether it made the firewall' }
         const firewall = existing ?? (await client.createFirewall(httpsFirewall(name, spec.tags.host), signal))
         next.attached.push({ kind: 'firewall', id: firewall.id })
+        if (next.instanceId) return { done: true, locator: next, progress: PROGRESS.dropletCreated }
         return { done: false, locator: next, progress: PROGRESS.firewallCreated, waitingFor: 'the droplet to be created' }
       }
 
@@ -214,6 +219,29 @@ export function firewallName(hostId: string): string {
 
 /** Inbound 8123/80/443 from anywhere; outbound everything. Targets the host tag, so it is in
  * force from the droplet's first boot, before its id is even known. */
+/**
+ * A fresh HTTPS create in two round trips: the host tag (a Cloud Firewall may only name tags that
+ * exist), then the firewall and the droplet at once. The droplet takes tens of seconds to boot
+ * and the firewall applies to its tag as soon as both exist, so in the usual case the droplet
+ * never runs unprotected, and the form is answered after two round trips instead of three.
+ * - Both made: done.
+ * - The droplet made, the firewall not (or its answer lost): the droplet is recorded and the
+ *   next step makes the firewall (looked up by name first, so never twice).
+ * - The droplet not made: its error is thrown (an unknown outcome stays one, so the host service
+ *   looks the droplet up before anything is sent again); a firewall made meanwhile is found by
+ *   its name by that next step, or by the teardown of a refused create.
+ */
+async function freshHttpsCreate(client: DigitalOceanClient, spec: ProvisionSpec, next: HostLocator, signal: AbortSignal): Promise<StepResult> {
+  recordHostTag(next, spec.tags.host)
+  await client.createTag(spec.tags.host, signal)
+  const [firewall, droplet] = await Promise.allSettled([client.createFirewall(httpsFirewall(firewallName(spec.hostId), spec.tags.host), signal), client.createDroplet(dropletRequest(spec), signal)])
+  if (droplet.status === 'rejected') throw droplet.reason
+  next.instanceId = String(droplet.value.id)
+  if (firewall.status === 'rejected') return { done: false, locator: next, progress: PROGRESS.firewallMissing, waitingFor: 'its firewall to be created' }
+  next.attached.push({ kind: 'firewall', id: firewall.value.id })
+  return { done: true, locator: next, progress: PROGRESS.dropletCreated }
+}
+
 export function httpsFirewall(name: string, hostTag: string): DoFirewallCreate {
   return {
     name,
