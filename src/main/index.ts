@@ -4,6 +4,8 @@
  */
 import { join } from 'node:path'
 import { app, BrowserWindow, dialog, session, shell } from 'electron'
+import { APP_ENTRY_URL } from './app-protocol'
+import { handleAppScheme, registerAppScheme } from './app-protocol-handler'
 import { createCore, type Core } from './core'
 import { defaultDataDir } from './data-dir'
 import { isAllowedExternal } from './external-links'
@@ -11,14 +13,20 @@ import { registerIpc } from './ipc'
 import { devicePermissionAllowed, permissionCheckAllowed, permissionRequestAllowed, refuseDeviceChoosers } from './permissions'
 import { log } from './log'
 import { createSecretStore } from './secrets'
+import { createTray } from './tray'
+import { keepRunningInTray } from './tray-menu'
 import { isTrustedUrl } from './trusted-url'
 
 // The dev server only in development: a packaged app never loads (and never trusts) a URL from the environment.
 const devServerUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL
-const rendererFile = join(__dirname, '../renderer/index.html')
+// The built renderer, served as app://exitdesk/ (./app-protocol): never loaded from file://.
+const rendererDir = join(__dirname, '../renderer')
 
-/** Only our own page may call the contract: the built file, or the dev server in `npm run dev`. */
-const trusted = (url: string): boolean => isTrustedUrl(url, devServerUrl, rendererFile)
+/** Only our own page may call the contract: app://exitdesk/index.html, or the dev server in `npm run dev`. */
+const trusted = (url: string): boolean => isTrustedUrl(url, devServerUrl, APP_ENTRY_URL)
+
+// Before `ready`: Electron takes privileged schemes only then.
+registerAppScheme()
 
 // The same folder the web shell uses (EXITDESK_DATA_DIR, else <appData>/Exitdesk). Electron's own
 // default is <appData>/<package name>, i.e. ~/.config/exitdesk on Linux, which is a different folder
@@ -54,8 +62,17 @@ function createWindow(): BrowserWindow {
     if (!trusted(url)) event.preventDefault()
   })
   if (devServerUrl) void window.loadURL(devServerUrl)
-  else void window.loadFile(rendererFile)
+  else void window.loadURL(APP_ENTRY_URL)
   return window
+}
+
+/** The window, brought to the front; a new one when it was closed to the tray. */
+function showWindow(): void {
+  const [window] = BrowserWindow.getAllWindows()
+  if (!window) return void createWindow()
+  if (window.isMinimized()) window.restore()
+  window.show()
+  window.focus()
 }
 
 function hardenSessions(): void {
@@ -72,22 +89,28 @@ function hardenSessions(): void {
 }
 
 let core: Core | undefined
+let tray: { dispose(): void } | undefined
 
 // One instance per data folder: two would poll the same clouds and write the same ledger.
 if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
+  // Starting Exitdesk again shows the window, also when it was closed to the tray.
   app.on('second-instance', () => {
-    const [window] = BrowserWindow.getAllWindows()
-    if (!window) return
-    if (window.isMinimized()) window.restore()
-    window.focus()
+    if (app.isReady() && core) showWindow()
   })
   app.whenReady().then(async () => {
     hardenSessions()
+    handleAppScheme(rendererDir)
     core = await createCore({ dataDir: app.getPath('userData'), secrets: createSecretStore(), shell: 'electron', version: app.getVersion() })
     registerIpc(core.dispatch, core.events, trusted, () => BrowserWindow.getAllWindows())
     createWindow()
+    try {
+      tray = createTray({ core, openWindow: showWindow, quit: () => app.quit() })
+    } catch (error) {
+      // A desktop without a status area: the app works without the tray (and then quits with its last window).
+      log.warn(`No tray icon: ${error instanceof Error ? error.message : 'unknown error'}`)
+    }
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) createWindow()
     })
@@ -100,9 +123,16 @@ if (!app.requestSingleInstanceLock()) {
   })
 }
 
-// On macOS the app stays alive with no window and 'activate' reopens one, so the core (its
-// polling) stops only when the app really quits.
+// Closing the last window keeps Exitdesk in the tray while a host is running, so its polling and
+// teardown steps go on (keepRunningInTray, ./tray-menu); with none running it quits, on every
+// platform. Without a tray icon there would be no way back but starting Exitdesk again (which
+// shows the window, 'second-instance' above), so then it quits as before.
+// https://www.electronjs.org/docs/latest/api/app#event-window-all-closed
 app.on('window-all-closed', () => {
-  if (process.platform !== 'darwin') app.quit()
+  if (tray && core && keepRunningInTray(core.hosts.snapshot().hosts)) return
+  app.quit()
 })
-app.on('will-quit', () => void core?.stop())
+app.on('will-quit', () => {
+  tray?.dispose()
+  void core?.stop()
+})

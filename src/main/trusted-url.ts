@@ -1,16 +1,19 @@
 /**
- * Which page may call the contract and where the window may navigate: our own built renderer
- * file, or — in `npm run dev` only — the electron-vite dev server. Kept free of Electron so it is
- * unit-tested (test/electron/ipc.test.ts).
+ * Which page may call the contract and where the window may navigate: our own built renderer,
+ * served as app://exitdesk/index.html (src/main/app-protocol.ts), or — in `npm run dev` only —
+ * the electron-vite dev server. Kept free of Electron so it is unit-tested
+ * (test/electron/ipc.test.ts).
+ *
+ * file:// is never trusted: the window does not load from it, and every file:// page shares the
+ * origin "null", so a file that got itself opened could otherwise pass for ours.
  */
-import { pathToFileURL } from 'node:url'
 
 /**
  * @param url            the frame's or navigation's URL
  * @param devServerUrl   ELECTRON_RENDERER_URL in development, undefined in a built app
- * @param rendererFile   absolute path of the built renderer's index.html
+ * @param entryUrl       the built renderer's page, app://exitdesk/index.html (APP_ENTRY_URL)
  */
-export function isTrustedUrl(url: string, devServerUrl: string | undefined, rendererFile: string): boolean {
+export function isTrustedUrl(url: string, devServerUrl: string | undefined, entryUrl: string): boolean {
   const parsed = parse(url)
   if (!parsed) return false
   if (devServerUrl) {
@@ -18,11 +21,12 @@ export function isTrustedUrl(url: string, devServerUrl: string | undefined, rend
     // Only an http(s) origin: every file:// and opaque URL has the origin "null", which must never match.
     return dev !== undefined && isHttp(dev) && isHttp(parsed) && parsed.origin === dev.origin
   }
-  if (parsed.protocol !== 'file:') return false
-  // Exactly the renderer's index.html, not any file that happens to be called renderer/index.html.
-  const expected = pathToFileURL(rendererFile)
-  const same = (a: string, b: string): boolean => (process.platform === 'win32' ? a.toLowerCase() === b.toLowerCase() : a === b)
-  return parsed.host === expected.host && same(decoded(parsed.pathname), decoded(expected.pathname))
+  const expected = parse(entryUrl)
+  if (!expected || isHttp(expected) || expected.protocol === 'file:' || !expected.host) return false
+  // Exactly the entry page on our scheme and host (query and fragment aside), not any page the
+  // scheme would serve. The URL parser has already folded '.' and '..' segments out of both.
+  if (parsed.username || parsed.password) return false
+  return parsed.protocol === expected.protocol && parsed.host === expected.host && parsed.pathname === expected.pathname
 }
 
 function parse(url: string): URL | undefined {
@@ -35,13 +39,4 @@ function parse(url: string): URL | undefined {
 
 function isHttp(url: URL): boolean {
   return url.protocol === 'http:' || url.protocol === 'https:'
-}
-
-/** Chromium and pathToFileURL may escape different characters; compare the decoded paths. */
-function decoded(pathname: string): string {
-  try {
-    return decodeURIComponent(pathname)
-  } catch {
-    return pathname
-  }
 }

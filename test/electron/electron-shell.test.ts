@@ -1,8 +1,9 @@
 /**
  * The real Electron shell (out/main/index.js), launched by playwright-core's `_electron`, on
  * machines that have the Electron binary. It checks what only Electron can show: the window's
- * isolation as the page sees it, the preload bridge, IPC to the core, and that new windows are
- * refused. Everything else is the same core and renderer, tested in web mode by test/e2e.
+ * isolation as the page sees it, the preload bridge, IPC to the core, that new windows are
+ * refused, and that the page comes from app:// (src/main/app-protocol.ts), which serves the
+ * built files and nothing outside them. Everything else is the same core and renderer, tested in web mode by test/e2e.
  *
  * The binary is found the way scripts/start.mjs finds it (path.txt), never by require('electron'),
  * which tries to download a missing binary.
@@ -68,11 +69,31 @@ describe.skipIf(Boolean(blocked))('Electron shell (real binary)', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true })
   })
 
-  it('opens one window titled Exitdesk on the built renderer file', async () => {
+  it('opens one window titled Exitdesk on the built renderer, served as app://exitdesk/index.html', async () => {
     await expect.poll(() => page.title()).toBe('Exitdesk')
     const titles = await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().map((window) => window.getTitle()))
     expect(titles).toEqual(['Exitdesk'])
-    expect(page.url()).toMatch(/^file:\/\/.*\/renderer\/index\.html/)
+    expect(page.url()).toBe('app://exitdesk/index.html')
+    // A secure context with an origin of its own ('self' in the page's policy means only the app).
+    expect(await page.evaluate<string>('location.origin')).toBe('app://exitdesk')
+    expect(await page.evaluate<boolean>('window.isSecureContext')).toBe(true)
+  })
+
+  it('serves the built files with their types, the policy header, and a 404 for anything outside them', async () => {
+    const probe = (url: string): Promise<{ status: number; type: string | null; csp: string | null }> =>
+      page.evaluate<{ status: number; type: string | null; csp: string | null }, string>(
+        (target) => fetch(target).then((r) => ({ status: r.status, type: r.headers.get('content-type'), csp: r.headers.get('content-security-policy') })),
+        url,
+      )
+    const index = await probe('app://exitdesk/index.html')
+    expect(index).toMatchObject({ status: 200, type: 'text/html; charset=utf-8' })
+    expect(index.csp).toContain("script-src 'self'")
+    const icon = await page.evaluate<string | null>("document.querySelector('link[rel=icon][type=\"image/svg+xml\"]')?.getAttribute('href') ?? null")
+    expect(icon).toMatch(/^\.\/assets\/icon-.*\.svg$/)
+    expect(await probe(new URL(icon as string, 'app://exitdesk/index.html').href)).toMatchObject({ status: 200, type: 'image/svg+xml' })
+    for (const url of ['app://exitdesk/%2e%2e/%2e%2e/etc/passwd', 'app://exitdesk/..%2F..%2Fetc%2Fpasswd', 'app://exitdesk//etc/passwd', 'app://exitdesk/index.html%00', 'app://exitdesk/assets/missing.js']) {
+      expect((await probe(url)).status, url).toBe(404)
+    }
   })
 
   it('gives the page no Node, and exactly window.exitdesk = { invoke, on }', async () => {
@@ -97,7 +118,7 @@ describe.skipIf(Boolean(blocked))('Electron shell (real binary)', () => {
     expect(await page.evaluate<boolean>("window.open('about:blank') === null")).toBe(true)
     await page.evaluate("void (location.href = 'file:///etc/hosts')")
     await new Promise((done) => setTimeout(done, 500))
-    expect(page.url()).toMatch(/\/renderer\/index\.html/)
+    expect(page.url()).toBe('app://exitdesk/index.html')
     expect(app.windows()).toHaveLength(1)
   })
 

@@ -11,6 +11,7 @@ import { registerIpc } from '../../src/main/ipc'
 import { createEventBus, type EventBus } from '../../src/main/events'
 import type { Dispatch } from '../../src/main/dispatch'
 import { isTrustedUrl } from '../../src/main/trusted-url'
+import { APP_ENTRY_URL } from '../../src/main/app-protocol'
 import { channelNames, type ExitdeskBridge } from '../../src/shared/contract'
 import type { Envelope } from '../../src/shared/errors'
 import { EVENT_PREFIX, INVOKE_PREFIX } from '../../src/shared/ipc-names'
@@ -57,9 +58,10 @@ const fake = vi.hoisted(() => {
 
 vi.mock('electron', () => ({ ipcMain: fake.ipcMain, contextBridge: fake.contextBridge, ipcRenderer: fake.ipcRenderer }))
 
+// The window loads the built renderer from app:// (src/main/app-protocol.ts), never from file://.
+const RENDERER_URL = APP_ENTRY_URL
 const RENDERER_FILE = resolve('/opt/Exitdesk/resources/app.asar/out/renderer/index.html')
-const RENDERER_URL = pathToFileURL(RENDERER_FILE).href
-const trusted = (url: string): boolean => isTrustedUrl(url, undefined, RENDERER_FILE)
+const trusted = (url: string): boolean => isTrustedUrl(url, undefined, APP_ENTRY_URL)
 
 /** An invoke event as Electron builds it: the sending frame and its webContents' main frame. */
 function invokeEvent(from: 'main-frame' | 'subframe' | 'no-frame' | 'disposed-frame', url = RENDERER_URL): IpcMainInvokeEvent {
@@ -231,48 +233,59 @@ describe('the preload (src/preload/index.ts)', () => {
 
 describe('isTrustedUrl (src/main/trusted-url.ts)', () => {
   const devServer = 'http://localhost:5173/'
+  const trustedIn = (url: string, dev?: string): boolean => isTrustedUrl(url, dev, APP_ENTRY_URL)
 
-  it('accepts the built renderer index.html as a file:// URL, with a hash or query', () => {
-    expect(isTrustedUrl(RENDERER_URL, undefined, RENDERER_FILE)).toBe(true)
-    expect(isTrustedUrl(`${RENDERER_URL}#/hosts`, undefined, RENDERER_FILE)).toBe(true)
-    expect(isTrustedUrl(`${RENDERER_URL}?view=hosts`, undefined, RENDERER_FILE)).toBe(true)
+  it('accepts the built renderer at app://exitdesk/index.html, with a hash or query', () => {
+    expect(RENDERER_URL).toBe('app://exitdesk/index.html')
+    expect(trustedIn(RENDERER_URL)).toBe(true)
+    expect(trustedIn(`${RENDERER_URL}#/hosts`)).toBe(true)
+    expect(trustedIn(`${RENDERER_URL}?view=hosts`)).toBe(true)
+    // The URL parser folds dot segments as Chromium does, so this is the same page.
+    expect(trustedIn('app://exitdesk/assets/../index.html')).toBe(true)
   })
 
-  it('accepts a renderer path with spaces and non-ASCII characters, however the URL escapes them', () => {
-    const file = resolve('/home/Zoë Smith/My Apps/Exitdesk/out/renderer/index.html')
-    const href = pathToFileURL(file).href
-    expect(isTrustedUrl(href, undefined, file)).toBe(true)
-    expect(isTrustedUrl(href.replace('%C3%AB', '%c3%ab'), undefined, file)).toBe(true)
-  })
-
-  it('refuses every other file:// path, including another folder’s renderer/index.html', () => {
-    const other = (path: string): string => pathToFileURL(resolve(path)).href
-    expect(isTrustedUrl(other('/tmp/evil/renderer/index.html'), undefined, RENDERER_FILE)).toBe(false)
-    expect(isTrustedUrl(other(join(RENDERER_FILE, '..', 'other.html')), undefined, RENDERER_FILE)).toBe(false)
-    expect(isTrustedUrl(other('/etc/passwd'), undefined, RENDERER_FILE)).toBe(false)
-    expect(isTrustedUrl(RENDERER_URL.replace('file:///', 'file://evil-host/'), undefined, RENDERER_FILE)).toBe(false)
-  })
-
-  it('refuses web pages and odd URLs', () => {
-    for (const url of ['https://evil.example/', 'https://evil.example/out/renderer/index.html', 'http://localhost:5173/', 'about:blank', 'data:text/html,<h1>hi</h1>', 'javascript:alert(1)', '', 'not a url']) {
-      expect(isTrustedUrl(url, undefined, RENDERER_FILE), url).toBe(false)
+  it('refuses other pages the scheme serves, other hosts, ports and user names', () => {
+    for (const url of ['app://exitdesk/', 'app://exitdesk/assets/index.js', 'app://exitdesk/other.html', 'app://evil/index.html', 'app://exitdesk.evil/index.html', 'app://exitdesk:8080/index.html', 'app://user@exitdesk/index.html', 'app://exitdesk/index.html/x']) {
+      expect(trustedIn(url), url).toBe(false)
     }
   })
 
+  it('refuses every file:// URL, the built renderer file itself included (the window never loads from file://)', () => {
+    const other = (path: string): string => pathToFileURL(resolve(path)).href
+    expect(trustedIn(pathToFileURL(RENDERER_FILE).href)).toBe(false)
+    expect(trustedIn(other('/tmp/evil/renderer/index.html'))).toBe(false)
+    expect(trustedIn(other(join(RENDERER_FILE, '..', 'other.html')))).toBe(false)
+    expect(trustedIn(other('/etc/passwd'))).toBe(false)
+    expect(trustedIn('file://exitdesk/index.html')).toBe(false)
+  })
+
+  it('refuses web pages and odd URLs', () => {
+    for (const url of ['https://evil.example/', 'https://evil.example/index.html', 'https://exitdesk/index.html', 'http://localhost:5173/', 'about:blank', 'data:text/html,<h1>hi</h1>', 'javascript:alert(1)', '', 'not a url']) {
+      expect(trustedIn(url), url).toBe(false)
+    }
+  })
+
+  it('trusts nothing when the entry it is given is not an app page (http, file://, garbage)', () => {
+    expect(isTrustedUrl('https://evil.example/index.html', undefined, 'https://evil.example/index.html')).toBe(false)
+    expect(isTrustedUrl(pathToFileURL(RENDERER_FILE).href, undefined, pathToFileURL(RENDERER_FILE).href)).toBe(false)
+    expect(isTrustedUrl('not a url', undefined, 'not a url')).toBe(false)
+  })
+
   it('accepts the dev server origin only when one is set, and then nothing else', () => {
-    expect(isTrustedUrl('http://localhost:5173/', devServer, RENDERER_FILE)).toBe(true)
-    expect(isTrustedUrl('http://localhost:5173/src/main.tsx#x', devServer, RENDERER_FILE)).toBe(true)
-    expect(isTrustedUrl('http://localhost:5174/', devServer, RENDERER_FILE)).toBe(false)
-    expect(isTrustedUrl('https://localhost:5173/', devServer, RENDERER_FILE)).toBe(false)
-    expect(isTrustedUrl('https://evil.example/', devServer, RENDERER_FILE)).toBe(false)
-    // In development only the dev server is ours; the built file is not what the window shows.
-    expect(isTrustedUrl(RENDERER_URL, devServer, RENDERER_FILE)).toBe(false)
+    expect(trustedIn('http://localhost:5173/', devServer)).toBe(true)
+    expect(trustedIn('http://localhost:5173/src/main.tsx#x', devServer)).toBe(true)
+    expect(trustedIn('http://localhost:5174/', devServer)).toBe(false)
+    expect(trustedIn('https://localhost:5173/', devServer)).toBe(false)
+    expect(trustedIn('https://evil.example/', devServer)).toBe(false)
+    // In development only the dev server is ours; the built page is not what the window shows.
+    expect(trustedIn(RENDERER_URL, devServer)).toBe(false)
   })
 
   it('never matches opaque origins: a file:// or garbage dev server URL trusts nothing', () => {
-    expect(isTrustedUrl(RENDERER_URL, 'file:///anything', RENDERER_FILE)).toBe(false)
-    expect(isTrustedUrl('file:///anything', 'file:///anything', RENDERER_FILE)).toBe(false)
-    expect(isTrustedUrl('data:text/html,x', 'data:text/html,x', RENDERER_FILE)).toBe(false)
-    expect(isTrustedUrl('http://localhost:5173/', 'not a url', RENDERER_FILE)).toBe(false)
+    expect(trustedIn(RENDERER_URL, 'file:///anything')).toBe(false)
+    expect(trustedIn('file:///anything', 'file:///anything')).toBe(false)
+    expect(trustedIn('data:text/html,x', 'data:text/html,x')).toBe(false)
+    expect(trustedIn('app://exitdesk/index.html', 'app://exitdesk/')).toBe(false)
+    expect(trustedIn('http://localhost:5173/', 'not a url')).toBe(false)
   })
 })

@@ -10,7 +10,7 @@ import { allowedExternalHosts, isAllowedExternal } from '../../src/main/external
 import { CLIPBOARD_WRITE, devicePermissionAllowed, permissionCheckAllowed, permissionRequestAllowed, refuseDeviceChoosers, type DeviceChooserSession } from '../../src/main/permissions'
 
 const manifests = [simulatorManifest, DIGITALOCEAN_MANIFEST]
-const OUR_PAGE = 'file:///opt/exitdesk/out/renderer/index.html'
+const OUR_PAGE = 'app://exitdesk/index.html'
 const trusted = (url: string) => url === OUR_PAGE
 
 describe('external links', () => {
