@@ -27,11 +27,13 @@ if (blocked) console.warn(`[start-script] Skipping the browser-fallback test: ${
 async function scratchCopy(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'exitdesk-start-'))
   await mkdir(join(dir, 'scripts'))
-  for (const script of ['start.mjs', 'web.mjs', 'build-current.mjs', 'electron-binary.mjs']) await cp(join(ROOT, 'scripts', script), join(dir, 'scripts', script))
+  for (const script of ['start.mjs', 'web.mjs', 'build-current.mjs', 'electron-binary.mjs', 'node-flags.mjs']) await cp(join(ROOT, 'scripts', script), join(dir, 'scripts', script))
   for (const file of ['package.json', 'electron.vite.config.ts', 'tsconfig.json', 'tsconfig.base.json', 'tsconfig.node.json', 'tsconfig.web.json']) {
     if (existsSync(join(ROOT, file))) await cp(join(ROOT, file), join(dir, file))
   }
   await cp(join(ROOT, 'src'), join(dir, 'src'), { recursive: true })
+  // The page's icon and favicon come from build/.
+  await cp(join(ROOT, 'build'), join(dir, 'build'), { recursive: true })
   await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir')
   return dir
 }
