@@ -11,7 +11,9 @@ import { createDispatcher, type Dispatch, type Handlers } from './dispatch'
 import { createEventBus, type EventBus } from './events'
 import { ClientCommands } from './hosts/client-commands'
 import { HostService, type Timers } from './hosts/host-service'
+import { autoTeardownSettings, saveAutoTeardownSettings } from './hosts/auto-teardown-settings'
 import type { SecretStore } from './secrets/secret-store'
+import type { AutoTeardownSettings } from '../shared/contract'
 import type { AppStatus } from '../shared/domain'
 import { openLedger } from './store/ledger'
 import { keepKeychainDetails, recoverDamagedLedger } from './recovery'
@@ -37,6 +39,11 @@ export interface Core {
   events: EventBus
   hosts: HostService
   registry: Registry
+  /**
+   * The auto-teardown settings, for the Electron shell's quit flow: when `teardownOnQuit` is on,
+   * it asks, lists `hosts.hostsLeftBillable()` and calls `hosts.tearDownAll()`.
+   */
+  autoTeardownSettings(): AutoTeardownSettings
   /** Stops the service's own polling and releases the data folder. */
   stop(): Promise<void>
 }
@@ -91,7 +98,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'hosts:delete': (input) => hosts.delete(input),
     'hosts:client-command': (input) => clientCommands.build(input),
     'hosts:tunnel-token': async ({ hostId }) => ({ token: (await hosts.copyableTunnel(hostId)).token }),
-    'settings:get': async () => clientCommands.settings(),
+    'hosts:set-auto-teardown': ({ hostId, after }) => hosts.setAutoTeardown(hostId, after),
+    'settings:get': async () => ({ ...clientCommands.settings(), autoTeardown: autoTeardownSettings(ledger) }),
+    'settings:set-auto-teardown': async (change) => ({ ...clientCommands.settings(), autoTeardown: await saveAutoTeardownSettings(ledger, change) }),
   }
 
   hosts.start()
@@ -99,7 +108,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   void clientCommands.pruneTokenFiles().catch(() => undefined)
   // Keychain copies of account and tunnel details for records made before they were kept; for a future recovery.
   void keepKeychainDetails(ledger, options.secrets).catch(() => undefined)
-  return { dispatch: createDispatcher(handlers), events, hosts, registry, stop: async () => {
+  return { dispatch: createDispatcher(handlers), events, hosts, registry, autoTeardownSettings: () => autoTeardownSettings(ledger), stop: async () => {
       hosts.stop()
       await lock.release()
     },

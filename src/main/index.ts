@@ -3,7 +3,7 @@
  * Everything the app does lives in the core (src/main/core.ts) and is tested in web mode.
  */
 import { join } from 'node:path'
-import { app, BrowserWindow, dialog, session, shell } from 'electron'
+import { app, BrowserWindow, dialog, Notification, session, shell } from 'electron'
 import { APP_ENTRY_URL } from './app-protocol'
 import { handleAppScheme, registerAppScheme } from './app-protocol-handler'
 import { createCore, type Core } from './core'
@@ -12,6 +12,8 @@ import { isAllowedExternal } from './external-links'
 import { registerIpc } from './ipc'
 import { devicePermissionAllowed, permissionCheckAllowed, permissionRequestAllowed, refuseDeviceChoosers } from './permissions'
 import { log } from './log'
+import { showDesktopNotice } from './notify-desktop'
+import { quitPlan, tearDownBeforeQuit, type QuitPlan } from './quit-teardown'
 import { createSecretStore } from './secrets'
 import { createTray } from './tray'
 import { keepRunningInTray } from './tray-menu'
@@ -104,6 +106,9 @@ if (!app.requestSingleInstanceLock()) {
     handleAppScheme(rendererDir)
     core = await createCore({ dataDir: app.getPath('userData'), secrets: createSecretStore(), shell: 'electron', version: app.getVersion() })
     registerIpc(core.dispatch, core.events, trusted, () => BrowserWindow.getAllWindows())
+    // Main decides what is worth a notification (./hosts/notifications.ts) and, in the desktop
+    // shell, shows it itself: it appears while the window is hidden or closed to the tray.
+    core.events.on('notify', (notice) => void showDesktopNotice(notice, { Notification, onClick: () => showWindow() }))
     createWindow()
     try {
       tray = createTray({ core, openWindow: showWindow, quit: () => app.quit() })
@@ -132,6 +137,30 @@ app.on('window-all-closed', () => {
   if (tray && core && keepRunningInTray(core.hosts.snapshot().hosts)) return
   app.quit()
 })
+// "Tear down every host on quit" (a setting): asked once, listing what stays billable otherwise
+// (./quit-teardown). The quit waits for the clouds to confirm the teardowns, at most a minute;
+// what is left goes on at the next start, from the ledger.
+// https://www.electronjs.org/docs/latest/api/app#event-before-quit
+let quitConfirmed = false
+app.on('before-quit', (event) => {
+  if (quitConfirmed || !core) return
+  const plan = quitPlan(core)
+  if (plan.kind === 'quit') return
+  event.preventDefault()
+  void askBeforeQuit(core, plan)
+})
+
+async function askBeforeQuit(running: Core, plan: Extract<QuitPlan, { kind: 'ask' }>): Promise<void> {
+  const { response } = await dialog.showMessageBox({ type: 'question', message: plan.question, detail: plan.detail, buttons: ['Delete and quit', 'Quit and keep them', 'Cancel'], defaultId: 0, cancelId: 2 })
+  if (response === 2) return
+  if (response === 0) {
+    const { left } = await tearDownBeforeQuit(running, { timeoutMs: 60_000 })
+    if (left.length > 0) log.warn(`Exitdesk: ${left.length} teardown(s) still under way at quit; they go on at the next start.`)
+  }
+  quitConfirmed = true
+  app.quit()
+}
+
 app.on('will-quit', () => {
   tray?.dispose()
   void core?.stop()

@@ -9,11 +9,14 @@ import { createCore } from './core'
 import { defaultDataDir } from './data-dir'
 import { log } from './log'
 import { createSecretStore } from './secrets'
+import { testClockFromEnv } from './test-clock'
 import { startWebBridge } from './web'
 
 async function main(): Promise<void> {
   const dataDir = defaultDataDir()
-  const core = await createCore({ dataDir, secrets: createSecretStore(), shell: 'web', version })
+  // Only under the test harness (it refuses otherwise): lets an end-to-end test move time.
+  const clock = testClockFromEnv()
+  const core = await createCore({ dataDir, secrets: createSecretStore(), shell: 'web', version, ...(clock ? { clock } : {}) })
   const port = process.env.EXITDESK_PORT ? Number(process.env.EXITDESK_PORT) : 0
   const bridge = await startWebBridge({ dispatch: core.dispatch, events: core.events, staticDir: join(__dirname, '../renderer'), port })
   log.info(`Exitdesk is running. Open this address in your browser (it contains this run's access token):\n\n  ${bridge.url}\n\nData folder: ${dataDir}\nPress Ctrl+C to stop.`)

@@ -5,11 +5,13 @@
  * carried by Electron IPC (src/main/ipc.ts) and by the local HTTP bridge (src/main/web.ts).
  */
 import { z } from 'zod'
-import { CLOUD_IDS } from './domain'
-import type { AccountInfo, AppStatus, Catalog, CloudInfo, Host } from './domain'
+import { AUTO_TEARDOWN_CHOICES, CLOUD_IDS } from './domain'
+import type { AccountInfo, AppStatus, AutoTeardownChoice, Catalog, CloudInfo, Host } from './domain'
 import { checkInletsRelease } from './inlets-versions'
 
 const id = z.string().min(1, 'must not be empty').max(200, 'is too long')
+
+const autoTeardownChoice = z.enum(AUTO_TEARDOWN_CHOICES, { error: `must be one of ${AUTO_TEARDOWN_CHOICES.join(', ')}` })
 
 /** RFC 1123 host name; Let's Encrypt issues for these. */
 const domainName = z
@@ -52,6 +54,8 @@ export const createHostInputSchema = z.object({
   region: id,
   plan: id,
   tunnel: tunnelInputSchema,
+  /** "Delete after": absent means the default in Settings. */
+  deleteAfter: autoTeardownChoice.optional(),
 })
 
 export const deleteHostInputSchema = z.discriminatedUnion('by', [
@@ -70,6 +74,17 @@ export const addAccountInputSchema = z.object({
   endpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   credentials: z.record(z.string(), z.string().max(20_000, 'is too long')),
 })
+
+/** Changes (or, with "never", cancels) a host's auto-teardown; the deadline counts from now. */
+export const setAutoTeardownInputSchema = z.object({ hostId: id, after: autoTeardownChoice }).strict()
+
+/** The auto-teardown settings: each field absent is left as it is. */
+export const autoTeardownSettingsInputSchema = z
+  .object({
+    defaultAfter: autoTeardownChoice.optional(),
+    teardownOnQuit: z.boolean({ error: 'must be true or false' }).optional(),
+  })
+  .strict()
 
 const empty = z.object({}).strict()
 const accountRef = z.object({ accountId: id })
@@ -160,8 +175,16 @@ export interface ClientCommandDefaults {
   licenseFile: string
 }
 
+export interface AutoTeardownSettings {
+  /** What "Delete after" starts at in the create form, and what a create without it gets. */
+  defaultAfter: AutoTeardownChoice
+  /** Whether quitting Exitdesk tears down every host (the shell asks first, listing them). */
+  teardownOnQuit: boolean
+}
+
 export interface Settings {
   clientCommand: ClientCommandDefaults
+  autoTeardown: AutoTeardownSettings
 }
 
 /** The channel map: input schema and result type for each. */
@@ -183,7 +206,10 @@ export const channels = {
   'hosts:client-command': { input: clientCommandInputSchema, result: {} as ClientCommand },
   /** The host's tunnel token on its own, for an explicit "Copy token". */
   'hosts:tunnel-token': { input: hostRef, result: {} as { token: string } },
+  /** Sets or cancels ("never") a host's auto-teardown, counted from now. */
+  'hosts:set-auto-teardown': { input: setAutoTeardownInputSchema, result: {} as Host },
   'settings:get': { input: empty, result: {} as Settings },
+  'settings:set-auto-teardown': { input: autoTeardownSettingsInputSchema, result: {} as Settings },
 } as const
 
 export type Channel = keyof typeof channels
@@ -199,9 +225,27 @@ export interface Events {
   'hosts:changed': { version: number }
   /** Accounts were added, removed or re-verified. */
   'accounts:changed': { at: string }
+  /** Something the user should hear about even with the window hidden; main decides, windows show it. */
+  notify: Notice
 }
 export type EventName = keyof Events
-export const eventNames: EventName[] = ['hosts:changed', 'accounts:changed']
+export const eventNames: EventName[] = ['hosts:changed', 'accounts:changed', 'notify']
+
+export const NOTICE_KINDS = ['host-ready', 'teardown-finished', 'credential-failing', 'create-refused', 'auto-teardown-soon'] as const
+export type NoticeKind = (typeof NOTICE_KINDS)[number]
+
+/** One notification: a title and one sentence, redacted like every event. */
+export interface Notice {
+  /** Unique per notice, so a window can tell a repeat from a new one. */
+  id: string
+  kind: NoticeKind
+  title: string
+  body: string
+  /** ISO 8601. */
+  at: string
+  hostId?: string
+  accountId?: string
+}
 
 export function isChannel(name: unknown): name is Channel {
   return typeof name === 'string' && Object.hasOwn(channels, name)

@@ -116,6 +116,33 @@ export interface Host {
    * active, created host with a public IPv4 (the only ones main checks).
    */
   readiness?: TunnelReadiness
+  /**
+   * ISO 8601: when main tears this host down on its own (auto-teardown), absent when never.
+   * The window shows a countdown to it; main keeps the deadline, so a closed window changes nothing.
+   */
+  deleteAt?: string
+  /** The "delete after" choice that set `deleteAt`, e.g. "8h". */
+  deleteAfter?: AutoTeardownAfter
+}
+
+/**
+ * How long after it is chosen a host is torn down on its own. "never" keeps it until deleted.
+ * A forgotten exit server bills until someone notices; this is the remedy.
+ */
+export const AUTO_TEARDOWN_CHOICES = ['1h', '8h', '24h', '7d', 'never'] as const
+export type AutoTeardownChoice = (typeof AUTO_TEARDOWN_CHOICES)[number]
+export type AutoTeardownAfter = Exclude<AutoTeardownChoice, 'never'>
+
+export const AUTO_TEARDOWN_MS: Record<AutoTeardownAfter, number> = {
+  '1h': 3_600_000,
+  '8h': 8 * 3_600_000,
+  '24h': 24 * 3_600_000,
+  '7d': 7 * 24 * 3_600_000,
+}
+
+/** Words for a choice, e.g. "8 h", "7 days", "never". */
+export function autoTeardownLabel(choice: AutoTeardownChoice): string {
+  return choice === 'never' ? 'never' : choice === '7d' ? '7 days' : `${choice.slice(0, -1)} h`
 }
 
 /**

@@ -20,7 +20,8 @@ if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI:
 if (blocked) console.warn(`[e2e] Skipping the host table browser test: ${blocked}`)
 
 const HOSTS = 1_000
-const BUTTONS = ['host-copy-command', 'host-copy-token', 'host-delete'] as const
+/** A row's controls in tab order (the auto-teardown select last). */
+const BUTTONS = ['host-copy-command', 'host-copy-token', 'host-delete', 'host-delete-after'] as const
 
 interface RenderedRow {
   id: string
@@ -246,8 +247,8 @@ describe.skipIf(Boolean(blocked))('host table: 1,000 hosts rendered a screenful 
     await page.getByTestId('hosts-table').evaluate((table) => (table.parentElement!.scrollTop = 0))
     await scrollToRow(page, 2)
     await page.locator('[aria-rowindex="2"]').getByTestId('host-copy-command').focus()
-    const steps = 3 * 40 // forty rows: far past the first screenful and its overscan
-    const expected = (step: number): Focused => ({ what: BUTTONS[step % 3]!, rowIndex: 2 + Math.floor(step / 3) })
+    const steps = BUTTONS.length * 40 // forty rows: far past the first screenful and its overscan
+    const expected = (step: number): Focused => ({ what: BUTTONS[step % BUTTONS.length]!, rowIndex: 2 + Math.floor(step / BUTTONS.length) })
     expect(await focused(page)).toEqual(expected(0))
     for (let step = 1; step <= steps; step++) {
       await page.keyboard.press('Tab')
@@ -276,6 +277,7 @@ describe.skipIf(Boolean(blocked))('host table: 1,000 hosts rendered a screenful 
     expect(await focused(page)).toEqual({ what: 'host-copy-token', rowIndex: 6 })
     await page.keyboard.press('Tab')
     await page.keyboard.press('Tab')
+    await page.keyboard.press('Tab') // past the row's auto-teardown select
     expect(await focused(page)).toEqual({ what: 'host-copy-command', rowIndex: 7 })
   })
 

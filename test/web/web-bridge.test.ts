@@ -12,6 +12,7 @@ import { startWebBridge, type WebBridge } from '../../src/main/web'
 import { createEventBus, type EventBus } from '../../src/main/events'
 import type { Dispatch } from '../../src/main/dispatch'
 import type { Envelope } from '../../src/shared/errors'
+import { eventNames } from '../../src/shared/contract'
 
 // The browser client is written against small structural types, so the node project can import it too.
 import { createHttpBridge, NETWORK_ERROR, SESSION_ERROR, type EventSourceLike, type FetchLike } from '../../src/renderer/src/bridge/http-bridge'
@@ -554,7 +555,7 @@ describe('local HTTP bridge', () => {
       expect(res.headers.get('set-cookie')).toBeNull()
       const reader = res.body!.getReader()
       const hello = await readUntil(reader, '\n\n')
-      expect(events.live()).toBe(2) // one subscription per contract event
+      expect(events.live()).toBe(eventNames.length) // one subscription per contract event
 
       events.emit('hosts:changed', { version: 7 })
       events.emit('accounts:changed', { at: '2026-01-02T03:04:06.000Z' })

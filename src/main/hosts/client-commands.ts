@@ -63,7 +63,7 @@ export class ClientCommands {
   constructor(private readonly deps: ClientCommandsDeps) {}
 
   /** The dialog's prefill: the remembered values over the built-in ones. */
-  settings(): Settings {
+  settings(): Pick<Settings, 'clientCommand'> {
     return { clientCommand: remembered(this.deps.ledger.read().settings?.clientCommand) }
   }
 

@@ -15,11 +15,13 @@
  *   billable stays hidden; a lost create is adopted by its per-host tag instead of repeated.
  * - After each refresh the tunnel readiness checks that are due start in the background
  *   (./readiness/): a running VM is not yet a working tunnel, and no caller waits for a host.
+ * - ./auto-teardown.ts: each refresh starts the teardowns whose "delete after" deadline passed.
+ * - ./notifications.ts: what the user should hear about (host ready, teardown finished ...).
  */
 import { randomUUID } from 'node:crypto'
 import type { z } from 'zod'
 import type { HostsChanges, HostsSnapshot, HostsUnchanged, createHostInputSchema, deleteHostInputSchema } from '../../shared/contract'
-import type { Host } from '../../shared/domain'
+import type { AutoTeardownChoice, Host } from '../../shared/domain'
 import { CHANGING_STATES } from '../../shared/domain'
 import { AppError, invalidInput, type AppErrorInfo } from '../../shared/errors'
 import { hostNameProblem } from '../../shared/naming'
@@ -43,6 +45,9 @@ import { nameTaken } from './unique-names'
 import { TunnelTokens } from './tunnel-tokens'
 import { readinessCandidates } from './readiness/candidates'
 import { READINESS_LIMITS, ReadinessMonitor, type ReadinessMonitorOptions } from './readiness/scheduler'
+import { AutoTeardown, deadlineFor } from './auto-teardown'
+import { autoTeardownSettings } from './auto-teardown-settings'
+import { Notifier } from './notifications'
 
 export type CreateHostInput = z.output<typeof createHostInputSchema>
 export type DeleteHostInput = z.output<typeof deleteHostInputSchema>
@@ -106,8 +111,19 @@ export class HostService {
   private stopped = true
 
   private readonly readiness: ReadinessMonitor
+  private readonly notifier: Notifier
+  /** Why a teardown was started on its own (auto-teardown, quit), for its "deleted" notification. */
+  private readonly teardownReasons = new Map<string, string>()
+  private readonly autoTeardown: AutoTeardown
 
   constructor(private readonly deps: HostServiceDeps) {
+    this.notifier = new Notifier({ events: deps.events, clock: deps.clock, accounts: () => deps.accounts.list() })
+    this.autoTeardown = new AutoTeardown({
+      ledger: deps.ledger,
+      clock: deps.clock,
+      beginTeardown: (hostId, reason) => this.beginTeardown(hostId, reason),
+      warn: (host, minutes) => this.notifier.autoTeardownSoon(host, minutes),
+    })
     this.tokens = new TunnelTokens(deps.secrets)
     this.stepper = new HostStepper({ ledger: deps.ledger, accounts: deps.accounts, clock: deps.clock, tokens: this.tokens, teardownRequested: this.teardownRequested })
     this.refresher = new AccountRefresher({ ledger: deps.ledger, accounts: deps.accounts, clock: deps.clock, tokens: this.tokens, onFailure: (accountId, info) => this.stepper.noteCredentialProblem(accountId, info) })
@@ -118,6 +134,8 @@ export class HostService {
       onChange: (hostId) => {
         this.changes.readinessOf(hostId)
         this.changed()
+        const record = this.find(hostId)
+        if (record) this.notifier.readinessChanged(record, this.readiness.view(toHost(record)))
       },
     })
     this.changes = new HostChanges(this.version, deps.ledger.read().hosts)
@@ -228,7 +246,8 @@ export class HostService {
     if (plan.regions && !plan.regions.includes(input.region)) throw invalidInput('plan', `plan "${plan.id}" is not sold in region "${input.region}". Choose another plan or region.`)
 
     const id = randomUUID()
-    await this.tokens.store(id, token, provisioner.manifest.simulated, { tunnel: input.tunnel, monthlyCostUsd: plan.monthlyCostUsd })
+    const autoTeardown = deadlineFor(input.deleteAfter ?? autoTeardownSettings(this.deps.ledger).defaultAfter, this.deps.clock.now(), 'create')
+    await this.tokens.store(id, token, provisioner.manifest.simulated, { tunnel: input.tunnel, monthlyCostUsd: plan.monthlyCostUsd, autoTeardown })
     const record: HostRecord = {
       id,
       requestId: input.requestId,
@@ -246,6 +265,7 @@ export class HostService {
       discovered: false,
       phase: 'creating',
       failures: 0,
+      ...(autoTeardown ? { autoTeardown } : {}),
     }
     try {
       await this.deps.ledger.update((data) => {
@@ -260,6 +280,7 @@ export class HostService {
     }
     this.changed()
     this.stepper.markCreatedHere(id)
+    this.notifier.hostCreated(id)
 
     // The form waits for the first steps, but never longer than CREATE_ANSWER_MS: after that the
     // steps go on without it, and a refusal stays in the table instead.
@@ -313,19 +334,7 @@ export class HostService {
       throw new AppError({ code: 'not-found', field, message: input.by === 'id' ? 'That host is not known to Exitdesk (it may already be deleted).' : `No Exitdesk host with IP ${input.ip} was found in this account.`, retryable: false })
     }
     if (record.phase === 'tearing-down') return this.retryTeardown(record)
-    // Before any await: a refresh must not start another create step for this host from here on.
-    this.teardownRequested.add(record.id)
-    await this.update(record.id, (host) => {
-      host.phase = 'tearing-down'
-      host.progress = undefined
-      host.failures = 0
-      host.nextAttemptAt = undefined
-      host.lastError = undefined
-      host.refusal = undefined
-      host.state = 'deleting'
-    })
-    this.teardownRequested.delete(record.id)
-    this.changed()
+    await this.beginTeardown(record.id)
     // If a create step is still running, its result is folded into this teardown and the next refresh goes on.
     // A click past the account's limits (a bulk delete beyond the burst limit) is not refused on the
     // row: it is left due, and the refreshes take it up as the budget has room.
@@ -334,6 +343,82 @@ export class HostService {
     const current = this.find(record.id)
     if (error && !error.retryable && current) return toHost(current)
     return current ? toHost(current) : { ...toHost(record), state: 'deleted', busy: false }
+  }
+
+  /**
+   * Records that a host is to be torn down (what Delete does first; auto-teardown does the same
+   * and lets the refresh that called it take the first step). `reason` stays on the row and in
+   * the "deleted" notification, e.g. "Deleted after 8 h, as set at create."
+   */
+  private async beginTeardown(hostId: string, reason?: string): Promise<void> {
+    // Before any await: a refresh must not start another create step for this host from here on.
+    this.teardownRequested.add(hostId)
+    try {
+      await this.update(hostId, (host) => {
+        if (host.phase === 'tearing-down') return
+        host.phase = 'tearing-down'
+        host.progress = undefined
+        host.failures = 0
+        host.nextAttemptAt = undefined
+        host.lastError = undefined
+        host.refusal = undefined
+        host.state = 'deleting'
+        // Once the teardown runs there is nothing left to count down to: it can only fire once.
+        host.autoTeardown = undefined
+        if (reason) host.notice = reason
+      })
+    } finally {
+      this.teardownRequested.delete(hostId)
+    }
+    if (reason) this.teardownReasons.set(hostId, reason)
+    if (reason) log.info(`Exitdesk: auto-teardown started for host ${hostId} (${reason})`)
+    this.changed()
+  }
+
+  /**
+   * Sets ("1h" … "7d", counted from now) or cancels ("never") a host's auto-teardown. Also
+   * kept in the keychain copy of the host's details, so a damaged ledger does not lose it.
+   */
+  async setAutoTeardown(hostId: string, after: AutoTeardownChoice): Promise<Host> {
+    const record = this.find(hostId)
+    if (!record) throw new AppError({ code: 'not-found', field: 'hostId', message: 'That host is not known to Exitdesk (it may already be deleted).', retryable: false })
+    if (record.phase === 'tearing-down') throw new AppError({ code: 'conflict', field: 'after', message: `${record.name} is already being deleted.`, retryable: false })
+    const deadline = deadlineFor(after, this.deps.clock.now(), 'later')
+    await this.update(hostId, (host) => {
+      host.autoTeardown = deadline
+    })
+    this.changed()
+    const current = this.find(hostId) ?? record
+    if (!current.discovered) {
+      // The ledger holds the deadline already; a keychain that does not answer loses only the spare copy.
+      await this.tokens.updateDetails(hostId, { tunnel: current.tunnel, monthlyCostUsd: current.monthlyCostUsd, autoTeardown: deadline }).catch((error: unknown) => log.error(`Exitdesk: the keychain copy of a host's auto-teardown could not be written (${(error as NodeJS.ErrnoException | undefined)?.code ?? 'unknown error'}).`))
+    }
+    return this.withReadiness(toHost(current))
+  }
+
+  /**
+   * The hosts that would keep billing if Exitdesk quit now: on a real cloud, and not already
+   * being torn down. For the Electron shell's quit flow ("tear down every host on quit").
+   */
+  hostsLeftBillable(): Host[] {
+    return this.deps.ledger
+      .read()
+      .hosts.filter((host) => host.phase !== 'tearing-down' && host.refusal === undefined && !this.deps.accounts.provisioner(host.cloud).manifest.simulated)
+      .map((host) => toHost(host))
+  }
+
+  /** Hosts whose teardown is still under way (their records go when the cloud confirms it). */
+  hostsTearingDown(): Host[] {
+    return this.deps.ledger
+      .read()
+      .hosts.filter((host) => host.phase === 'tearing-down')
+      .map((host) => toHost(host))
+  }
+
+  /** "Tear down every host on quit": starts the teardown of every host (simulated ones too) and refreshes at once. */
+  async tearDownAll(reason = 'Deleted when Exitdesk quit, as set in Settings.'): Promise<void> {
+    for (const host of this.deps.ledger.read().hosts) if (host.phase !== 'tearing-down') await this.beginTeardown(host.id, reason)
+    await this.refresh()
   }
 
   /**
@@ -395,6 +480,7 @@ export class HostService {
 
   stop(): void {
     this.stopped = true
+    this.notifier.stop()
     this.readiness.stop()
     for (const handle of [this.tickHandle, this.readinessHandle]) if (handle !== undefined) this.timers().clearTimeout(handle)
     this.tickHandle = undefined
@@ -404,7 +490,10 @@ export class HostService {
   /** Milliseconds until the service's next own refresh. */
   nextTickMs(): number {
     const hosts = this.deps.ledger.read().hosts
-    return hosts.some((h) => h.phase !== 'created' || CHANGING_STATES.has(h.state)) ? BUSY_TICK_MS : IDLE_TICK_MS
+    const cadence = hosts.some((h) => h.phase !== 'created' || CHANGING_STATES.has(h.state)) ? BUSY_TICK_MS : IDLE_TICK_MS
+    // An auto-teardown deadline (or its warning) inside the idle minute wakes the tick for it.
+    const untilDeadline = this.autoTeardown.msUntilNext()
+    return untilDeadline === undefined ? cadence : Math.max(MIN_REFRESH_INTERVAL_MS, Math.min(cadence, untilDeadline))
   }
 
   private schedule(): void {
@@ -447,6 +536,8 @@ export class HostService {
   private async runRefresh(): Promise<void> {
     const before = this.fingerprint()
     await this.markInterruptedCreates()
+    // Deadlines first: a host due now gets its first teardown step in this same refresh.
+    await this.autoTeardown.run()
     const accounts = this.refresher.dueAccounts(this.deps.ledger.read().hosts, this.deps.clock.now())
     await Promise.all(accounts.map((account) => this.refresher.refresh(account)))
     const due = this.deps.ledger.read().hosts.filter((h) => h.phase !== 'created' && (h.nextAttemptAt ?? 0) <= this.deps.clock.now())
@@ -495,13 +586,26 @@ export class HostService {
    */
   private async advance(hostId: string, options: { foreground?: () => boolean; priority?: RequestPriority } = {}): Promise<AppErrorInfo | undefined> {
     const before = this.fingerprint()
-    const wasTearingDown = this.find(hostId)?.phase === 'tearing-down'
+    const previous = this.find(hostId)
+    const wasTearingDown = previous?.phase === 'tearing-down'
     try {
       return await this.stepper.advance(hostId, options)
     } finally {
-      if (wasTearingDown && !this.find(hostId)) this.refresher.retire(hostId)
+      const current = this.find(hostId)
+      if (wasTearingDown && !current) this.refresher.retire(hostId)
       if (this.fingerprint() !== before) this.changed()
+      if (previous) this.noticeStepOutcome(previous, current)
     }
+  }
+
+  /** Tells the user what a step finished: a teardown done, a create refused with no form waiting. */
+  private noticeStepOutcome(previous: HostRecord, current: HostRecord | undefined): void {
+    // A duplicate's removal is Exitdesk's own clean-up, already said on the row.
+    if (previous.phase === 'tearing-down' && !current && previous.duplicateOf === undefined) {
+      this.notifier.teardownFinished(previous, this.teardownReasons.get(previous.id))
+      this.teardownReasons.delete(previous.id)
+    }
+    if (previous.phase === 'creating' && current?.refusal !== undefined && previous.refusal === undefined) this.notifier.createRefused(current, current.refusal)
   }
 
   private find(hostId: string): HostRecord | undefined {

@@ -3,7 +3,7 @@
  * "found in cloud": TCP, no token, not copyable. When this keychain still holds that host's
  * tunnel token and the details kept beside it (./tunnel-tokens.ts), this Exitdesk created it —
  * the ledger that said so was lost or damaged — so it is taken back: no longer `discovered`,
- * with its tunnel mode, domains, inlets release and monthly cost as they were created.
+ * with its tunnel mode, domains, inlets release, monthly cost and auto-teardown deadline as they were kept.
  *
  * Each refresh calls this; a host id the keychain had nothing for is remembered (per
  * TunnelTokens, i.e. per keychain), so it is asked once, not at every refresh. A keychain that
@@ -43,6 +43,7 @@ export async function reclaimDiscovered(ledger: Ledger, tokens: TunnelTokens): P
       host.discovered = false
       host.tunnel = structuredClone(details.tunnel)
       if (details.monthlyCostUsd !== undefined) host.monthlyCostUsd = details.monthlyCostUsd
+      if (details.autoTeardown && !host.autoTeardown) host.autoTeardown = { ...details.autoTeardown }
       changed = true
     }
     return changed

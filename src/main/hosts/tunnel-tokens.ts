@@ -12,18 +12,26 @@ import { z } from 'zod'
 import type { TunnelSettings } from '../../shared/domain'
 import { redactor } from '../redact'
 import type { SecretStore } from '../secrets/secret-store'
-import { tunnelSettingsSchema } from '../store/schema'
+import type { AutoTeardownRecord } from '../store/records'
+import { autoTeardownRecordSchema, tunnelSettingsSchema } from '../store/schema'
 
 /** What is kept in the keychain next to a host's token. */
 export interface HostKeychainDetails {
   tunnel: TunnelSettings
   monthlyCostUsd?: number
+  /**
+   * The auto-teardown deadline: a host found again after a damaged ledger must still go when
+   * the user said, not bill on forever. Absent in copies written before it was kept.
+   */
+  autoTeardown?: AutoTeardownRecord
 }
 
 const detailsSchema = z.object({
   v: z.literal(1),
   tunnel: tunnelSettingsSchema,
   monthlyCostUsd: z.number().optional(),
+  // A damaged deadline is dropped, not the whole copy: the tunnel settings matter more.
+  autoTeardown: autoTeardownRecordSchema.optional().catch(undefined),
 })
 
 export class TunnelTokens {
@@ -50,9 +58,19 @@ export class TunnelTokens {
 
   /** Writes the details of a host created before they were kept (../recovery.ts). */
   async storeDetails(hostId: string, details: HostKeychainDetails): Promise<void> {
-    const { tunnel, monthlyCostUsd } = details
+    const { tunnel, monthlyCostUsd, autoTeardown } = details
     const kept = { mode: tunnel.mode, inletsVersion: tunnel.inletsVersion, domains: [...tunnel.domains], letsEncryptIssuer: tunnel.letsEncryptIssuer }
-    await this.secrets.set(detailsKeyFor(hostId), JSON.stringify({ v: 1, tunnel: kept, monthlyCostUsd }))
+    const deadline = autoTeardown ? { at: autoTeardown.at, after: autoTeardown.after, setAt: autoTeardown.setAt } : undefined
+    await this.secrets.set(detailsKeyFor(hostId), JSON.stringify({ v: 1, tunnel: kept, monthlyCostUsd, autoTeardown: deadline }))
+  }
+
+  /** Rewrites the details of a host that has them (its auto-teardown changed); session-only hosts in memory. */
+  async updateDetails(hostId: string, details: HostKeychainDetails): Promise<void> {
+    if (this.sessionOnly.has(hostId)) {
+      this.sessionDetails.set(hostId, details)
+      return
+    }
+    if (await this.secrets.get(keyFor(hostId))) await this.storeDetails(hostId, details)
   }
 
   /** A token read back (after a restart) is registered with the redactor before anyone can echo it. */
@@ -70,7 +88,9 @@ export class TunnelTokens {
     if (!text) return undefined
     try {
       const parsed = detailsSchema.safeParse(JSON.parse(text))
-      return parsed.success ? { tunnel: parsed.data.tunnel, monthlyCostUsd: parsed.data.monthlyCostUsd } : undefined
+      if (!parsed.success) return undefined
+      const { tunnel, monthlyCostUsd, autoTeardown } = parsed.data
+      return { tunnel, monthlyCostUsd, ...(autoTeardown ? { autoTeardown } : {}) }
     } catch {
       return undefined
     }

@@ -1,6 +1,6 @@
 /** What Exitdesk keeps on disk about accounts and hosts. No secrets: those live in the keychain. */
-import type { CloudId, Host, HostState, TunnelSettings } from '../../shared/domain'
-import type { ClientCommandDefaults } from '../../shared/contract'
+import type { AutoTeardownAfter, CloudId, Host, HostState, TunnelSettings } from '../../shared/domain'
+import type { AutoTeardownSettings, ClientCommandDefaults } from '../../shared/contract'
 
 export interface AccountRecord {
   id: string
@@ -29,7 +29,21 @@ export interface AccountRecord {
  */
 export type HostPhase = 'creating' | 'created' | 'tearing-down'
 
-export interface HostRecord extends Omit<Host, 'busy' | 'tunnel'> {
+/**
+ * A host's auto-teardown, as an absolute deadline so a restart keeps it (../hosts/auto-teardown.ts).
+ */
+export interface AutoTeardownRecord {
+  /** Epoch ms at which main starts the host's teardown. */
+  at: number
+  /** The choice that set it, for the sentence that says why the host went. */
+  after: AutoTeardownAfter
+  /** Whether it was chosen in the create form (or by its default) or changed later. */
+  setAt: 'create' | 'later'
+  /** The "in 10 minutes" warning was sent (once per host, also across a restart). */
+  warned?: boolean
+}
+
+export interface HostRecord extends Omit<Host, 'busy' | 'tunnel' | 'deleteAt' | 'deleteAfter'> {
   /** The renderer's idempotency key: the same request never creates a second host. */
   requestId?: string
   phase: HostPhase
@@ -70,6 +84,8 @@ export interface HostRecord extends Omit<Host, 'busy' | 'tunnel'> {
    * teardown removes only the instance, never what the original host still uses.
    */
   duplicateOf?: string
+  /** Absent: the host stays until deleted. */
+  autoTeardown?: AutoTeardownRecord
 }
 
 export interface LedgerData {
@@ -83,6 +99,8 @@ export interface LedgerData {
 export interface SettingsRecord {
   /** The copy dialog's last values; read field by field, so a hand-edited file cannot break it. */
   clientCommand?: Partial<ClientCommandDefaults>
+  /** Read field by field too (../hosts/auto-teardown-settings.ts). */
+  autoTeardown?: Partial<AutoTeardownSettings>
 }
 
 export function emptyLedger(): LedgerData {
@@ -106,12 +124,13 @@ export function toHost(record: HostRecord): Host {
 }
 
 function viewOf(record: HostRecord): Host {
-  const { requestId: _requestId, phase, progress: _progress, failures: _failures, nextAttemptAt, lastObservedAt: _seen, refusal: _refusal, uncertainSince: _uncertain, lastUnknownAt: _lastUnknown, waitingSince: _waiting, resends: _resends, duplicateOf: _duplicateOf, tunnel, ...host } = record
+  const { requestId: _requestId, phase, progress: _progress, failures: _failures, nextAttemptAt, lastObservedAt: _seen, refusal: _refusal, uncertainSince: _uncertain, lastUnknownAt: _lastUnknown, waitingSince: _waiting, resends: _resends, duplicateOf: _duplicateOf, autoTeardown, tunnel, ...host } = record
   return {
     ...host,
     tunnel: { mode: tunnel.mode, domains: [...tunnel.domains] },
     busy: phase !== 'created',
     retryAt: nextAttemptAt !== undefined ? new Date(nextAttemptAt).toISOString() : undefined,
+    ...(autoTeardown ? { deleteAt: new Date(autoTeardown.at).toISOString(), deleteAfter: autoTeardown.after } : {}),
   }
 }
 

@@ -7,7 +7,7 @@
  * the value this version would have written.
  */
 import { z } from 'zod'
-import { CLOUD_IDS, HOST_STATES } from '../../shared/domain'
+import { AUTO_TEARDOWN_MS, CLOUD_IDS, HOST_STATES, type AutoTeardownAfter } from '../../shared/domain'
 import type { AccountRecord, HostRecord, LedgerData } from './records'
 
 /** An optional text field: absent, null (never written by Exitdesk, but harmless) or a string. */
@@ -54,6 +54,16 @@ const locatorSchema = z.looseObject({
   attached: z.array(attachedSchema).default([]),
 })
 
+const autoTeardownAfters = Object.keys(AUTO_TEARDOWN_MS) as [AutoTeardownAfter, ...AutoTeardownAfter[]]
+
+/** A host's auto-teardown deadline; absent in files written before it existed (the host stays until deleted). */
+export const autoTeardownRecordSchema = z.looseObject({
+  at: z.number().finite(),
+  after: z.enum(autoTeardownAfters),
+  setAt: z.enum(['create', 'later']).default('later'),
+  warned: z.boolean().optional(),
+})
+
 export const hostRecordSchema = z.looseObject({
   id: nonEmpty,
   requestId: optionalText,
@@ -78,6 +88,7 @@ export const hostRecordSchema = z.looseObject({
   nextAttemptAt: optionalNumber,
   lastObservedAt: optionalText,
   refusal: optionalText,
+  autoTeardown: autoTeardownRecordSchema.nullish().transform((value) => value ?? undefined),
 })
 
 // The schemas must produce the records the rest of main works with (checked by the compiler).

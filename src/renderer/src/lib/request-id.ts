@@ -20,8 +20,9 @@ export interface KeptRequest {
 
 /** The inputs of a create request in a comparable form (the same inputs give the same text). */
 export function requestFingerprint(request: CreateRequest): string {
-  const { accountId, name, region, plan, tunnel } = request
+  const { accountId, name, region, plan, tunnel, deleteAfter } = request
   return JSON.stringify([
+    deleteAfter ?? null,
     accountId,
     name,
     region,

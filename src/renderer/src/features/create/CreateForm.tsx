@@ -1,7 +1,7 @@
 import { useId, useRef, useState, type FormEvent } from 'react'
-import type { AccountInfo, CloudInfo } from '../../../../shared/domain'
+import type { AccountInfo, AutoTeardownChoice, CloudInfo } from '../../../../shared/domain'
 import { generateHostName, hostNameProblem } from '../../../../shared/naming'
-import { useCatalog, useCreateHost } from '../../api'
+import { useCatalog, useCreateHost, useSettings } from '../../api'
 import { FieldError } from '../../components/FieldError'
 import { SimulatedTag } from '../../components/SimulatedTag'
 import { DEFAULT_INLETS_VERSION, DEFAULT_LETSENCRYPT_ISSUER } from '../../defaults'
@@ -13,6 +13,7 @@ import { formatMonthly } from '../../lib/format'
 import { choosePlan, chooseRegion, plansInRegion } from '../../lib/plans'
 import { keptAfter, requestFor, type CreateRequest, type KeptRequest } from '../../lib/request-id'
 import { newRequestId } from '../../lib/uuid'
+import { DeleteAfterField } from './DeleteAfterField'
 import { NameField } from './NameField'
 import { TunnelFields, type TunnelDraft, type TunnelField } from './TunnelFields'
 
@@ -25,6 +26,7 @@ const FORM_FIELDS = [
   'tunnel.domains',
   'tunnel.letsEncryptIssuer',
   'tunnel.inletsVersion',
+  'deleteAfter',
 ] as const
 type FormField = (typeof FORM_FIELDS)[number]
 
@@ -54,6 +56,10 @@ export function CreateForm({ accounts, clouds }: Props) {
    */
   const keptRequestRef = useRef<KeptRequest | null>(null)
   const create = useCreateHost()
+  const settings = useSettings()
+  /** Untouched, the choice follows the default in the settings (which may load after the form). */
+  const [deleteAfterChoice, setDeleteAfterChoice] = useState<AutoTeardownChoice | undefined>(undefined)
+  const deleteAfter = deleteAfterChoice ?? settings.data?.autoTeardown.defaultAfter ?? 'never'
 
   // The parent renders this form only with at least one account.
   const account = accounts.find((candidate) => candidate.id === accountChoice) ?? defaultAccount(accounts, clouds) ?? accounts[0]!
@@ -127,6 +133,7 @@ export function CreateForm({ accounts, clouds }: Props) {
         domains: tunnel.mode === 'https' ? parseDomains(tunnel.domainsText) : [],
         letsEncryptIssuer: tunnel.issuer,
       },
+      deleteAfter,
     }
     const sent = requestFor(keptRequestRef.current, request, newRequestId)
     keptRequestRef.current = sent
@@ -246,6 +253,8 @@ export function CreateForm({ accounts, clouds }: Props) {
         errors={tunnelErrors}
         httpsFirewall={cloud.capabilities.httpsFirewall}
       />
+
+      <DeleteAfterField id={`${formId}-delete-after`} value={deleteAfter} onChange={setDeleteAfterChoice} error={fieldError('deleteAfter')} />
 
       <NameField
         id={`${formId}-name`}

@@ -1,6 +1,7 @@
 import { useAccounts, useClouds } from '../../api'
 import { ErrorMessage } from '../../components/ErrorMessage'
 import { Section } from '../../components/Section'
+import { AutoTeardownSettings } from './AutoTeardownSettings'
 import { CreateForm } from './CreateForm'
 
 export function CreateSection() {
@@ -21,6 +22,7 @@ export function CreateSection() {
   return (
     <Section title="Create a tunnel host" className="create-card">
       {body}
+      <AutoTeardownSettings />
     </Section>
   )
 }

@@ -7,6 +7,7 @@ import { formatAge, formatMoney, formatRetry } from '../../lib/format'
 import { useNow } from '../../hooks/useNow'
 import { useDeleteHost } from '../../api'
 import { canCopy, canDelete, canRetryTeardown } from '../../lib/hosts'
+import { Countdown, DeleteAfterSelect } from './AutoTeardownControls'
 import { ClientCommandDialog } from './ClientCommandDialog'
 import { CopyFallback } from './CopyFallback'
 import { DeleteHostDialog } from './DeleteHostDialog'
@@ -70,6 +71,7 @@ export const HostRow = memo(function HostRow({ host, cloud, account, index, meas
               found in cloud
             </span>
           ) : null}
+          {host.deleteAt ? <Countdown deleteAt={host.deleteAt} /> : null}
         </div>
       </td>
       <td role="cell" className="cell-state">
@@ -154,6 +156,7 @@ export const HostRow = memo(function HostRow({ host, cloud, account, index, meas
                 {host.state === 'deleting' ? 'Deleting…' : 'Delete'}
               </button>
             )}
+            <DeleteAfterSelect host={host} />
           </div>
           {copy.status === 'copied' ? (
             <span className="copied" role="status" data-testid="copied-text">

@@ -1,8 +1,10 @@
+import { useMemo } from 'react'
 import type { AccountInfo, CloudInfo, Host } from '../../../../shared/domain'
 import { useAccounts, useClouds, useHosts } from '../../api'
 import { ErrorMessage } from '../../components/ErrorMessage'
 import { Section } from '../../components/Section'
 import { AccountErrors } from './AccountErrors'
+import { ExportButtons } from './ExportButtons'
 import { HostsTable } from './HostsTable'
 import { useHostOrder } from './useHostOrder'
 
@@ -24,11 +26,18 @@ export function HostsSection() {
   const snapshot = hostsQuery.data
   const order = useHostOrder(snapshot?.hosts ?? NO_HOSTS)
 
-  const aside = snapshot?.refreshedAt ? (
-    <span className="small muted" title={new Date(snapshot.refreshedAt).toLocaleString()}>
-      Updated {new Date(snapshot.refreshedAt).toLocaleTimeString()}
-    </span>
-  ) : null
+  // In the table's order; only worked out again when the hosts change, not on every clock tick.
+  const listed = useMemo(() => order.ids.map((id) => order.byId.get(id)).filter((host): host is Host => host !== undefined), [order])
+  const aside = (
+    <>
+      {snapshot?.refreshedAt ? (
+        <span className="small muted" title={new Date(snapshot.refreshedAt).toLocaleString()}>
+          Updated {new Date(snapshot.refreshedAt).toLocaleTimeString()}
+        </span>
+      ) : null}{' '}
+      <ExportButtons hosts={listed} />
+    </>
+  )
 
   return (
     <Section title="Hosts" aside={aside} className="hosts-card">

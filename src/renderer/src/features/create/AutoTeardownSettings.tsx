@@ -1,0 +1,48 @@
+/**
+ * The auto-teardown settings (until the Settings page of the window redesign): the default of
+ * "Delete after", and whether quitting the desktop app tears every host down.
+ */
+import { useId } from 'react'
+import { useMutation, useQueryClient } from '@tanstack/react-query'
+import type { AutoTeardownSettings as Values } from '../../../../shared/contract'
+import { AUTO_TEARDOWN_CHOICES, autoTeardownLabel, type AutoTeardownChoice } from '../../../../shared/domain'
+import { call, queryKeys, useSettings } from '../../api'
+import { ErrorMessage } from '../../components/ErrorMessage'
+
+export function AutoTeardownSettings() {
+  const id = useId()
+  const settings = useSettings()
+  const queryClient = useQueryClient()
+  const save = useMutation({
+    mutationFn: (change: Partial<Values>) => call('settings:set-auto-teardown', change),
+    onSuccess: (next) => queryClient.setQueryData(queryKeys.settings, next),
+  })
+  const values = settings.data?.autoTeardown
+  if (!values) return null
+  return (
+    <details className="settings-inline" data-testid="auto-teardown-settings">
+      <summary>Auto-teardown settings</summary>
+      <div className="field">
+        <label htmlFor={`${id}-default`}>Default &quot;Delete after&quot; for new hosts</label>
+        <select
+          id={`${id}-default`}
+          data-testid="settings-default-delete-after"
+          value={values.defaultAfter}
+          disabled={save.isPending}
+          onChange={(event) => save.mutate({ defaultAfter: event.target.value as AutoTeardownChoice })}
+        >
+          {AUTO_TEARDOWN_CHOICES.map((choice) => (
+            <option key={choice} value={choice}>
+              {autoTeardownLabel(choice)}
+            </option>
+          ))}
+        </select>
+      </div>
+      <label className="checkbox">
+        <input type="checkbox" data-testid="settings-teardown-on-quit" checked={values.teardownOnQuit} disabled={save.isPending} onChange={(event) => save.mutate({ teardownOnQuit: event.target.checked })} /> Tear down every
+        host when the desktop app quits (it asks first and lists them)
+      </label>
+      {save.error ? <ErrorMessage error={save.error} lead="The setting could not be saved." /> : null}
+    </details>
+  )
+}
