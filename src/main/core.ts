@@ -77,6 +77,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'app:status': async () => ({ keyring: await keyringStatus(), secretStore: secretStoreStatus(options.secrets), version: options.version, shell: options.shell, ...(ledgerRecovery ? { ledgerRecovery } : {}) }),
     'clouds:list': async () => registry.all().map((p) => p.manifest),
     'clouds:catalog': ({ accountId }) => catalogs.get(accountId),
+    'clouds:prepare': async ({ cloud }) => {
+      const prepare = registry.get(cloud)?.prepare
+      if (!prepare) return { preparing: false }
+      // In the background: the answer does not wait for the load (a failure shows at the first real call).
+      void prepare().catch(() => undefined)
+      return { preparing: true }
+    },
     'accounts:list': async () => accounts.list(),
     'accounts:add': (input) => accounts.add(input),
     'accounts:verify': async ({ accountId }) => {

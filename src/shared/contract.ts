@@ -68,6 +68,9 @@ export const updateCredentialInputSchema = z.object({
   credentials: z.record(z.string(), z.string().max(20_000, 'is too long')),
 })
 
+/** `clouds:prepare`: the cloud the user just picked in the account form. */
+export const prepareCloudInputSchema = z.object({ cloud: z.enum(CLOUD_IDS) }).strict()
+
 export const addAccountInputSchema = z.object({
   cloud: z.enum(CLOUD_IDS),
   label: z.string().trim().min(1, 'must not be empty').max(60, 'is at most 60 characters'),
@@ -192,6 +195,11 @@ export const channels = {
   'app:status': { input: empty, result: {} as AppStatus },
   'clouds:list': { input: empty, result: {} as CloudInfo[] },
   'clouds:catalog': { input: accountRef, result: {} as Catalog },
+  /**
+   * The user picked this cloud in the account form: main loads what its first call needs (an
+   * SDK) in the background, while the credential is typed, so no later call waits for it.
+   */
+  'clouds:prepare': { input: prepareCloudInputSchema, result: {} as { preparing: boolean } },
   'accounts:list': { input: empty, result: {} as AccountInfo[] },
   'accounts:add': { input: addAccountInputSchema, result: {} as AccountInfo },
   'accounts:verify': { input: accountRef, result: {} as AccountInfo },

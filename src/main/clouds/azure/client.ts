@@ -94,7 +94,7 @@ interface Sdk {
 }
 
 let sdkLoading: Promise<Sdk> | undefined
-function loadSdk(): Promise<Sdk> {
+export function loadSdk(): Promise<Sdk> {
   sdkLoading ??= Promise.all([import('@azure/identity'), import('@azure/arm-resources'), import('@azure/arm-network'), import('@azure/arm-compute')]).then(
     ([identity, resources, network, compute]) => ({ identity, resources, network, compute }),
     (error: unknown) => {

@@ -32,7 +32,7 @@ import type { Catalog, HostLocator, Plan, Region } from '../../../shared/domain'
 import { AppError } from '../../../shared/errors'
 import { APP_TAG, HOST_TAG_PREFIX } from '../../hosts/tags'
 import type { AccountIdentity, CloudContext, Observation, ProvisionSpec, Provisioner, StepResult } from '../types'
-import { AzureClient, NAMES, parseCredentials, type GroupInfo, type NetworkPart } from './client'
+import { AzureClient, NAMES, loadSdk, parseCredentials, type GroupInfo, type NetworkPart } from './client'
 import { AZURE_MANIFEST, OS_DISK_SKU, PLANS, REGION_LABELS, UBUNTU_IMAGE } from './manifest'
 import { rawVmStatus, statusCodes, vmState } from './state'
 
@@ -195,6 +195,11 @@ export function createAzureProvisioner(options: AzureProvisionerOptions = {}): P
       const accepted = await client.startGroupDelete(group, signal)
       if (!accepted) return { done: true, locator: next, progress: PROGRESS.groupGone }
       return { done: false, locator: next, progress: PROGRESS.groupDeleteRequested, waitingFor: 'Azure to delete the resource group', instancePresent: true }
+    },
+
+    /** The four SDKs, loaded ahead of the first call (about 0.6 s). */
+    async prepare() {
+      await loadSdk()
     },
 
     listScopes() {

@@ -56,6 +56,11 @@ const loadEc2 = (): Promise<Ec2Module> => (ec2Module ??= import('@aws-sdk/client
 const loadSts = (): Promise<StsModule> => (stsModule ??= import('@aws-sdk/client-sts'))
 const loadSsm = (): Promise<SsmModule> => (ssmModule ??= import('@aws-sdk/client-ssm'))
 
+/** The three SDK packages, loaded ahead of the first call. */
+export async function loadAwsSdks(): Promise<void> {
+  await Promise.all([loadEc2(), loadSts(), loadSsm()])
+}
+
 /** Which AWS SDK packages this process has loaded so far (for the test that they load lazily). */
 export function awsSdkLoaded(): { ec2: boolean; sts: boolean; ssm: boolean } {
   return { ec2: ec2Module !== undefined, sts: stsModule !== undefined, ssm: ssmModule !== undefined }

@@ -29,7 +29,7 @@
 import type { Catalog, HostLocator, Region } from '../../../shared/domain'
 import { AppError, invalidInput } from '../../../shared/errors'
 import type { AccountIdentity, CloudContext, Observation, ProvisionSpec, Provisioner, StepResult } from '../types'
-import { DEFAULT_TIMEOUT_MS, Ec2Api, Ec2ClientCache, providerCode, type AwsCredentials, type Instance, type IpPermission, type TagSpecification } from './client'
+import { DEFAULT_TIMEOUT_MS, Ec2Api, Ec2ClientCache, loadAwsSdks, providerCode, type AwsCredentials, type Instance, type IpPermission, type TagSpecification } from './client'
 import { resolveUbuntuImage } from './images'
 import { architectureOf, EC2_MANIFEST, regionLabel } from './manifest'
 import { instanceState, LIVE_STATES } from './state'
@@ -196,6 +196,8 @@ export function createEc2Provisioner(options: Ec2ProvisionerOptions = {}): Provi
       next.attached = next.attached.filter((resource) => resource.kind !== 'tag')
       return { done: true, locator: next, progress: PROGRESS.attachedRemoved }
     },
+
+    prepare: loadAwsSdks,
 
     listScopes(locators: HostLocator[]): string[] {
       // EC2 is regional: one DescribeInstances per region in use; with no host yet, the default

@@ -27,7 +27,7 @@ import type { Catalog, HostLocator } from '../../../shared/domain'
 import { AppError } from '../../../shared/errors'
 import { HOST_TAG_PREFIX } from '../../hosts/tags'
 import type { AccountIdentity, CloudContext, Observation, ProvisionSpec, Provisioner, StepResult } from '../types'
-import { GceClient, GceConnection, lastSegment, type GceFirewall, type GceInstance, type GceOperation } from './client'
+import { GceClient, GceConnection, lastSegment, warmSdk, type GceFirewall, type GceInstance, type GceOperation } from './client'
 import { operationError, PROVIDER } from './errors'
 import { parseProjectId, parseServiceAccountKey, type ServiceAccountKey } from './key'
 import { firewallNameFor, HOST_LABEL, labelFilter, labelsFor, requestIdFor, tagsFromLabels } from './labels'
@@ -113,6 +113,8 @@ export function createGceProvisioner(options: GceProvisionerOptions = {}): Provi
 
   return {
     manifest: GCE_MANIFEST,
+
+    prepare: warmSdk,
 
     async verify(ctx, signal): Promise<AccountIdentity> {
       const key = parseServiceAccountKey(ctx.credentials.serviceAccountKey)

@@ -1,6 +1,6 @@
-import { useId, useState, type FormEvent } from 'react'
+import { useEffect, useId, useState, type FormEvent } from 'react'
 import type { CloudInfo } from '../../../../shared/domain'
-import { useAddAccount, useAppStatus } from '../../api'
+import { call, useAddAccount, useAppStatus } from '../../api'
 import { FieldError } from '../../components/FieldError'
 import { credentialLabels } from '../../lib/accounts'
 import { errorInfo, errorSentence } from '../../lib/api-error'
@@ -30,6 +30,12 @@ export function AddAccountForm({ clouds }: Props) {
   const status = useAppStatus()
 
   const cloud = clouds.find((candidate) => candidate.id === cloudChoice) ?? clouds[0]
+  const shownCloud = open ? cloud?.id : undefined
+
+  // Main loads the picked cloud's SDK while the credential is typed, so Add does not wait for it.
+  useEffect(() => {
+    if (shownCloud) call('clouds:prepare', { cloud: shownCloud }).catch(() => undefined)
+  }, [shownCloud])
 
   const openButton = (
     <button
