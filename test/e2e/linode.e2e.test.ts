@@ -15,7 +15,7 @@ if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI:
 if (blocked) console.warn(`[e2e] Skipping the Linode browser test: ${blocked}`)
 
 /** On loopback (Linux routes all of 127/8 there), apart from the other clouds' e2e addresses. */
-const LINODE_IP = '127.0.0.131'
+const LINODE_IP = '127.0.0.132' // each e2e test has an address of its own: they run at the same time
 
 describe.skipIf(Boolean(blocked))('web shell end to end: a Linode account pointed at the fake API', () => {
   let app: RunningApp

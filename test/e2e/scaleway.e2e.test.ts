@@ -15,7 +15,7 @@ if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI:
 if (blocked) console.warn(`[e2e] Skipping the Scaleway browser test: ${blocked}`)
 
 /** The server's address is on loopback, where a TLS server stands in for the inlets control port. */
-const SERVER_IP = '127.0.0.73'
+const SERVER_IP = '127.0.0.74' // each e2e test has an address of its own: they run at the same time
 
 describe.skipIf(Boolean(blocked))('web shell end to end: a Scaleway account pointed at the fake API', () => {
   let app: RunningApp

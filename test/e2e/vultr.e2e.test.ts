@@ -8,7 +8,7 @@ const blocked = browserTestsBlocked()
 if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI: ${blocked}`)
 if (blocked) console.warn(`[e2e] Skipping the Vultr browser test: ${blocked}`)
 
-const INSTANCE_IP = '127.0.0.124'
+const INSTANCE_IP = '127.0.0.125' // each e2e test has an address of its own: they run at the same time
 const MARKER = 'exitdesk-account-marker'
 
 describe.skipIf(Boolean(blocked))('web shell end to end: a Vultr account pointed at the fake API', () => {
