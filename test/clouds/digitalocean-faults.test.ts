@@ -313,19 +313,38 @@ describe('DigitalOcean: a fresh create asks nothing it need not ask', () => {
 })
 
 describe('DigitalOcean: a fresh HTTPS create whose firewall fails while its droplet is made', () => {
-  it('records the droplet, makes the firewall at the next step (looked up by name first), and ends with one of each', async () => {
+  const ofHost = (f: FakeDigitalOcean, id: string) => {
+    const tag = `exitdesk-host-${id}`
+    return { firewalls: [...f.state.firewalls.values()].filter((fw) => fw.tags.includes(tag)).length, droplets: [...f.state.droplets.values()].filter((d) => d.tags.includes(tag)).length }
+  }
+
+  it('refused outright (429): records the droplet, makes the firewall at the next step, and ends with one of each', async () => {
     const { hosts, fake: f, pass, create } = await setup()
     await create('exit-warm-up')
-    f.setFailure({ method: 'POST', path: '/v2/firewalls', status: 500, times: 1 })
+    f.setFailure({ method: 'POST', path: '/v2/firewalls', status: 429, headers: { 'retry-after': '1' }, times: 1 })
     const host = await create('exit-half', 'https')
     expect(host.locator.instanceId, 'the droplet is recorded at once').toBeDefined()
     for (let i = 0; i < 5; i++) await pass(2_000)
     const record = hosts.snapshot().hosts.find((h) => h.id === host.id)!
     expect(record.busy).toBe(false)
     expect(record.locator.attached.filter((resource) => resource.kind === 'firewall')).toHaveLength(1)
-    const hostTag = `exitdesk-host-${host.id}`
-    expect([...f.state.firewalls.values()].filter((firewall) => firewall.tags.includes(hostTag))).toHaveLength(1)
-    expect([...f.state.droplets.values()].filter((droplet) => droplet.tags.includes(hostTag))).toHaveLength(1)
+    expect(ofHost(f, host.id)).toEqual({ firewalls: 1, droplets: 1 })
+  })
+
+  it('outcome unknown (500): only looked for until the late-processing window has passed, then made once', async () => {
+    const { hosts, fake: f, pass, create } = await setup()
+    await create('exit-warm-up')
+    f.setFailure({ method: 'POST', path: '/v2/firewalls', status: 500, times: 1 })
+    const host = await create('exit-unsure', 'https')
+    expect(host.locator.instanceId).toBeDefined()
+    const posts = (): number => f.requests.filter((r) => r.method === 'POST' && r.path === '/v2/firewalls').length
+    const before = posts()
+    for (let i = 0; i < 5; i++) await pass(2_000)
+    expect(posts(), 'no firewall is sent again while it may still land').toBe(before)
+    expect(hosts.snapshot().hosts.find((h) => h.id === host.id)?.busy).toBe(true)
+    for (let i = 0; i < 8; i++) await pass(30_000)
+    expect(hosts.snapshot().hosts.find((h) => h.id === host.id)?.busy).toBe(false)
+    expect(ofHost(f, host.id)).toEqual({ firewalls: 1, droplets: 1 })
   })
 })
 

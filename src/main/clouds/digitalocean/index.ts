@@ -26,6 +26,7 @@
  * (the inlets control port), 80 and 443.
  */
 import type { Catalog, HostLocator, Plan } from '../../../shared/domain'
+import { outcomeUnknown, toErrorInfo } from '../../../shared/errors'
 import type { AccountIdentity, CloudContext, Observation, ProvisionSpec, Provisioner, StepResult } from '../types'
 import { DigitalOceanClient, type DoAccount, type DoDroplet, type DoFirewallCreate, type DoSize } from './client'
 import { DIGITALOCEAN_MANIFEST } from './manifest'
@@ -95,12 +96,14 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
       }
     },
 
-    async provision(ctx, spec, locator, progress, signal): Promise<StepResult> {
+    async provision(ctx, spec, locator, _progress, signal): Promise<StepResult> {
       const client = clientFor(ctx)
       const next = copyLocator(locator)
-      if (next.instanceId && progress !== PROGRESS.firewallMissing) return { done: true, locator: next, progress: PROGRESS.dropletCreated }
+      // A droplet of an HTTPS host without its firewall (made beside it and refused, or its answer lost) is not done.
+      if (next.instanceId && !(spec.tunnel.mode === 'https' && !hasFirewall(next))) return { done: true, locator: next, progress: PROGRESS.dropletCreated }
       // The very first step only: once a firewall is recorded, the steps below go one at a time.
       if (spec.tunnel.mode === 'https' && spec.fresh && !next.instanceId && next.attached.length === 0) return freshHttpsCreate(client, spec, next, signal)
+      if (spec.lookupOnly && !next.instanceId) return lookUpCreate(client, spec, next, signal)
 
       if (spec.tunnel.mode === 'https' && !next.attached.some((resource) => resource.kind === 'firewall')) {
         // A Cloud Firewall may only name tags that exist (shared/attributes/existing_tags_array.yml),
@@ -235,11 +238,50 @@ async function freshHttpsCreate(client: DigitalOceanClient, spec: ProvisionSpec,
   recordHostTag(next, spec.tags.host)
   await client.createTag(spec.tags.host, signal)
   const [firewall, droplet] = await Promise.allSettled([client.createFirewall(httpsFirewall(firewallName(spec.hostId), spec.tags.host), signal), client.createDroplet(dropletRequest(spec), signal)])
-  if (droplet.status === 'rejected') throw droplet.reason
+  if (droplet.status === 'rejected') {
+    // Either call may still be carried out late: an unknown outcome of either is what is thrown,
+    // so the host service looks both up (lookUpCreate) before anything is sent again.
+    const unknown = (result: PromiseSettledResult<unknown>): boolean => result.status === 'rejected' && outcomeUnknown(toErrorInfo(result.reason))
+    throw unknown(firewall) && !unknown(droplet) ? (firewall as PromiseRejectedResult).reason : droplet.reason
+  }
   next.instanceId = String(droplet.value.id)
-  if (firewall.status === 'rejected') return { done: false, locator: next, progress: PROGRESS.firewallMissing, waitingFor: 'its firewall to be created' }
+  if (firewall.status === 'rejected') {
+    // The droplet is recorded. A firewall refused outright is made by the next step; one whose
+    // outcome is unknown may still land, so the next steps only look for it (unresolved) until
+    // the late-processing window has passed: never two firewalls for one host.
+    const unresolved = outcomeUnknown(toErrorInfo(firewall.reason))
+    return { done: false, locator: next, progress: PROGRESS.firewallMissing, waitingFor: 'its firewall to be created', ...(unresolved ? { unresolved: true } : {}) }
+  }
   next.attached.push({ kind: 'firewall', id: firewall.value.id })
   return { done: true, locator: next, progress: PROGRESS.dropletCreated }
+}
+
+/**
+ * A create step after an unknown outcome (a timeout, a reset, a 5xx, an answer that was not
+ * DigitalOcean's): the droplet and the firewall may still be made late. Both are looked up,
+ * whatever is found is recorded, and nothing is created; until the droplet shows, the step stays
+ * unresolved, so the host service keeps looking (and does not take a found firewall as the end
+ * of the uncertainty) until the late-processing window has passed.
+ */
+async function lookUpCreate(client: DigitalOceanClient, spec: ProvisionSpec, next: HostLocator, signal: AbortSignal): Promise<StepResult> {
+  const https = spec.tunnel.mode === 'https'
+  const [droplets, firewalls] = await Promise.all([client.listDroplets({ tagName: spec.tags.host }, signal), https && !hasFirewall(next) ? client.listFirewalls(signal) : Promise.resolve([])])
+  const firewall = firewalls.find((candidate) => candidate.name === firewallName(spec.hostId))
+  if (firewall) {
+    recordHostTag(next, spec.tags.host)
+    next.attached.push({ kind: 'firewall', id: firewall.id })
+  }
+  // Several (a late create) means duplicates: the oldest is the host, the refresh removes the rest.
+  const [found] = droplets
+  if (!found) return { done: false, locator: next, unresolved: true, waitingFor: 'DigitalOcean to show whether it made the droplet' }
+  next.instanceId = String(found.id)
+  recordHostTag(next, spec.tags.host)
+  if (https && !hasFirewall(next)) return { done: false, locator: next, progress: PROGRESS.firewallMissing, waitingFor: 'its firewall to be created' }
+  return { done: true, locator: next, progress: PROGRESS.dropletCreated }
+}
+
+function hasFirewall(locator: HostLocator): boolean {
+  return locator.attached.some((resource) => resource.kind === 'firewall')
 }
 
 export function httpsFirewall(name: string, hostTag: string): DoFirewallCreate {
