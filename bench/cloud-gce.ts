@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { OAuth2Client } from 'google-auth-library'
+import { warmSdk } from '../src/main/clouds/gce/client'
 import { createCore } from '../src/main/core'
 import { createMemorySecretStore } from '../src/main/secrets/memory-store'
 import { createGceProvisioner } from '../src/main/clouds/gce'
@@ -45,12 +46,20 @@ async function operations(): Promise<void> {
     return envelope.data as T
   }
   const key = fake.newKey()
+  // As the form does: picking the cloud loads the SDK in the background (clouds:prepare), while
+  // the key is pasted; the load is timed on its own, then accounts:add at 200 ms.
+  const loadStarted = performance.now()
+  await call('clouds:prepare', { cloud: 'gce' })
+  await warmSdk()
+  const loadMs = performance.now() - loadStarted
+  fake.setLatency(RTT_MS)
   const added = await measure(fake, () => call('accounts:add', { cloud: 'gce', label: 'bench', endpoint: fake.url, credentials: { serviceAccountKey: JSON.stringify(key), projectId: fake.project } }))
   const account = (await call<Array<{ id: string; cloud: string }>>('accounts:list', {})).find((a) => a.cloud === 'gce')!
   await call('clouds:catalog', { accountId: account.id }) // the form has it before the click
   fake.setLatency(RTT_MS)
   console.log(`\nGoogle Compute Engine: user operations at +${RTT_MS} ms per answer (requests counted at the fake while the call ran)\n`)
-  console.log(`${'accounts:add (verify: GET projects/{project}; on loopback, SDK loaded)'.padEnd(66)}${cell(added)}`)
+  console.log(`${'clouds:prepare (SDK loaded in the background, no request)'.padEnd(66)}      ${(loadMs / 1000).toFixed(2)} s of main's time`)
+  console.log(`${'accounts:add (verify: GET projects/{project})'.padEnd(66)}${cell(added)}`)
   const create = (mode: 'tcp' | 'https') =>
     call<{ id: string }>('hosts:create', { requestId: randomUUID(), accountId: account.id, name: `exit-ops-${mode}`, region: 'us-central1-a', plan: 'e2-micro', tunnel: mode === 'https' ? { mode, inletsVersion: '0.11.14', domains: ['ops.example.com'] } : { mode, inletsVersion: '0.11.14' } })
   row('hosts:create, TCP (answers within 1 s; the steps go on behind it)', await measure(fake, () => create('tcp')))
