@@ -122,6 +122,12 @@ export interface FakeRequest {
   status?: number
   /** Whether the request carried the four X-Ovh headers. */
   signed: boolean
+  /**
+   * Why authentication refused it: a signature that does not match the URL, body and timestamp
+   * as received ('signature': something on the way changed the request, or a wrong secret), or
+   * a timestamp too far from the API clock ('timestamp': a request that arrived late).
+   */
+  refused?: 'key' | 'credential' | 'signature' | 'timestamp'
 }
 
 export interface FakeOvh {
@@ -358,11 +364,20 @@ export async function startFakeOvh(options: FakeOvhOptions = {}): Promise<FakeOv
     }
 
     // Authentication, in the order OVH reports it: application, consumer, signature and time.
-    if (header('x-ovh-application') !== applicationKey) return error(403, 'INVALID_KEY', 'Invalid application key')
-    if (header('x-ovh-consumer') !== consumerKey) return error(403, 'INVALID_CREDENTIAL', 'This credential is not valid')
+    if (header('x-ovh-application') !== applicationKey) {
+      logged.refused = 'key'
+      return error(403, 'INVALID_KEY', 'Invalid application key')
+    }
+    if (header('x-ovh-consumer') !== consumerKey) {
+      logged.refused = 'credential'
+      return error(403, 'INVALID_CREDENTIAL', 'This credential is not valid')
+    }
     const timestamp = Number(header('x-ovh-timestamp'))
     const expected = `$1$${createHash('sha1').update([applicationSecret, consumerKey, method, url.toString(), raw, String(header('x-ovh-timestamp'))].join('+')).digest('hex')}`
-    if (header('x-ovh-signature') !== expected || !Number.isSafeInteger(timestamp) || Math.abs(timestamp - apiTime()) > tolerance) return error(400, 'INVALID_SIGNATURE', 'Invalid signature')
+    if (header('x-ovh-signature') !== expected || !Number.isSafeInteger(timestamp) || Math.abs(timestamp - apiTime()) > tolerance) {
+      logged.refused = header('x-ovh-signature') !== expected ? 'signature' : 'timestamp'
+      return error(400, 'INVALID_SIGNATURE', 'Invalid signature')
+    }
 
     const path = logged.path
     const rule = failures.find(

@@ -53,6 +53,8 @@ export interface SoakTarget {
   setRate(rate: number): void
   /** 429s the cloud itself answered because the app went over its documented limits (not injected ones). */
   providerRateLimited(): number
+  /** Where requests are signed (OVHcloud): those the fake refused for their signature (targets/types.ts). */
+  signatureRefusals?(): { altered: number; stale: number }
   pendingLate(): number
   lateLanded(): number
   /** Calls made to the cloud (HTTP requests for DigitalOcean). */
@@ -247,6 +249,7 @@ export async function cloudTarget(module: CloudModule, options: { seed: number; 
       observe()
     },
     providerRateLimited: () => fixture.providerRateLimited(),
+    ...(fixture.signatureRefusals ? { signatureRefusals: fixture.signatureRefusals } : {}),
     setRate: (rate) => proxy.setRate(rate),
     pendingLate: () => proxy.pendingLate(),
     lateLanded: () => proxy.stats.lateLanded,
@@ -389,6 +392,8 @@ export interface SoakReport {
   requests: number
   faults: Record<string, number>
   providerRateLimited: number
+  /** Where requests are signed (OVHcloud): those the fake refused for their signature, altered on the way or arrived too late. */
+  signatureRefusals?: { altered: number; stale: number }
   lateLanded: number
   latePending: number
   /** Instances made beyond the first for one host tag, over the run. */
@@ -578,6 +583,7 @@ export async function runSoak(target: SoakTarget, options: SoakOptions): Promise
     requests: target.requests(),
     faults: target.faults(),
     providerRateLimited: target.providerRateLimited(),
+    ...(target.signatureRefusals ? { signatureRefusals: target.signatureRefusals() } : {}),
     lateLanded: target.lateLanded(),
     latePending: target.pendingLate(),
     duplicatesMade: [...creates.values()].reduce((sum, count) => sum + Math.max(0, count - 1), 0),
@@ -619,7 +625,7 @@ export function reportLine(report: SoakReport): string {
   return [
     `[soak] cloud=${report.cloud} rate=${Math.round(report.rate * 100)}% seed=${report.seed}`,
     `cycles=${report.cyclesCompleted}/${report.cyclesStarted}${report.lanesStuck ? ` (${report.lanesStuck} deleted host(s) not gone within an hour: ${report.stuckLanes.join('; ')})` : ''}`,
-    `requests=${report.requests}${report.cloud !== 'simulator' ? ` (429 over the documented limits: ${report.providerRateLimited})` : ''}`,
+    `requests=${report.requests}${report.cloud !== 'simulator' ? ` (429 over the documented limits: ${report.providerRateLimited})` : ''}${report.signatureRefusals ? ` (signatures refused: ${report.signatureRefusals.altered} altered on the way, ${report.signatureRefusals.stale} stale on a late landing)` : ''}`,
     `faults={${describeFaults(report.faults)}} late landed=${report.lateLanded}${report.latePending ? ` pending=${report.latePending}` : ''}`,
     `duplicates made=${report.duplicatesMade}${report.duplicateTags.length ? ` (${report.duplicateTags.length} host(s))` : ''} left=${report.duplicatesLeft}`,
     `firewall duplicates made=${report.firewallDuplicatesMade}`,

@@ -17,9 +17,10 @@
  * Fixed points, per cloud (its module's `killPoints`): a create carried out but its answer lost;
  * an HTTPS create between its firewall/security-group step and its instance step; that firewall
  * made but its answer lost; an instance DELETE accepted but its answer lost; between "instance
- * gone" and the firewall's DELETE (Azure: one resource-group delete instead). Then kills at seeded
- * random requests (7 in 10 at one that changes something) while hosts are created and deleted:
- * 20 for DigitalOcean, 6 for every other cloud inside `npm test`.
+ * gone" and the firewall's DELETE (Azure: one resource-group delete instead; Scaleway: between its
+ * recorded steps too — server made stopped, cloud-init, power-on; OVHcloud makes only the
+ * instance). Then kills at seeded random requests (7 in 10 at one that changes something) while
+ * hosts are created and deleted: 20 for DigitalOcean, 6 for every other cloud inside `npm test`.
  *
  *   EXITDESK_SIGKILL_SEED=<n>            seed of the random kills
  *   EXITDESK_SIGKILL_KILLS=<n>           random kills for every cloud (`npm run soak`: 100)
@@ -286,9 +287,10 @@ async function verdict(expect: ExpectStatic, world: World, label: string, emptie
   const duplicates = [...made].filter(([, count]) => count > 1)
   const leftovers = await world.leftovers()
   const rows = await world.rows()
+  const signatures = world.fixture.signatureRefusals?.()
   const hostIds = new Set([...rows.map((r) => r.id), ...leftovers.flatMap(hostIdsIn), ...duplicates.flatMap(([tag]) => hostIdsIn(tag))])
   const lines = [
-    `[sigkill] cloud=${world.module.cloud} ${label} | seed=${SEED} | kills=${world.kills.length} restarts=${world.restarts} | instances made=${[...made.values()].reduce((a, b) => a + b, 0)} for ${made.size} host(s), duplicates=${duplicates.length} | leftovers=${leftovers.length ? leftovers.join('; ') : 'none'} | rows left=${rows.length}${rows.length ? ` {${rows.map((r) => `${r.phase}/${r.state}${r.discovered ? ' found-in-cloud' : ''}${r.lastError ? ` "${r.lastError}"` : ''}`).join('; ')}}` : ''} | requests=${world.proxy.stats.requests} fake time=${Math.round((world.clock.now() - new FakeClock().now()) / 1000)}s`,
+    `[sigkill] cloud=${world.module.cloud} ${label} | seed=${SEED} | kills=${world.kills.length} restarts=${world.restarts} | instances made=${[...made.values()].reduce((a, b) => a + b, 0)} for ${made.size} host(s), duplicates=${duplicates.length} | leftovers=${leftovers.length ? leftovers.join('; ') : 'none'} | rows left=${rows.length}${rows.length ? ` {${rows.map((r) => `${r.phase}/${r.state}${r.discovered ? ' found-in-cloud' : ''}${r.lastError ? ` "${r.lastError}"` : ''}`).join('; ')}}` : ''} | requests=${world.proxy.stats.requests}${signatures ? ` (signatures refused: ${signatures.altered} altered on the way, ${signatures.stale} stale)` : ''} fake time=${Math.round((world.clock.now() - new FakeClock().now()) / 1000)}s`,
     ...world.kills.map((kill) => `  [sigkill ${label}] killed ${kill}`),
     ...[...hostIds].map((id) => `  [sigkill ${label}] host ${id.slice(0, 8)}: ${requestsFor(world.proxy.log, id).map(describeEntry).join(' · ')}`),
   ]
@@ -298,6 +300,7 @@ async function verdict(expect: ExpectStatic, world: World, label: string, emptie
   expect.soft(leftovers, 'left in the cloud after teardown').toEqual([])
   expect.soft(rows.map((r) => `${r.phase}/${r.state}`), 'rows left in the ledger').toEqual([])
   expect.soft(emptied, 'the ledger emptied after the user deleted the hosts').toBe(true)
+  if (signatures) expect.soft(signatures.altered, 'signed requests the proxy altered on the way (the fake refused their signature)').toBe(0)
 }
 
 for (const cloud of clouds) {

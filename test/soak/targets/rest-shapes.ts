@@ -1,5 +1,6 @@
 /**
- * The error answers of the REST clouds (Hetzner, Linode, Vultr, GCE, Azure ARM) for the fault
+ * The error answers of the REST clouds (Hetzner, Linode, Vultr, Scaleway, OVHcloud, Civo, GCE,
+ * Azure ARM) for the fault
  * proxy's provider faults: each cloud's own 429 body and rate-limit headers, and its own 500.
  * EC2's XML answers are in ec2.ts. The shapes follow each provider's documentation and the fake
  * of that cloud (test/fakes/<cloud>.ts), which answers its own 429s the same way.
@@ -72,6 +73,53 @@ export function vultrShape(): ProviderShape {
     rateLimited: ({ retryAfterSeconds }) => json(429, { error: 'Rate limit reached - please try your request again later.', status: 429 }, { 'retry-after': String(retryAfterSeconds) }),
     serverError: () => json(500, { error: 'Internal server error.', status: 500 }),
     createdId: (body) => idOf(body, (parsed) => field(parsed.instance, 'id') ?? field(parsed.firewall_group, 'id')),
+  }
+}
+
+/**
+ * Scaleway (www.scaleway.com/en/developers/api/, "Errors"): errors are `{"message","type",…}`;
+ * a 429 is type `too_many_requests` with `Retry-After` (as the fake answers its own). The
+ * Instance API documents no rate-limit headers; the `X-RateLimit-Limit`/`-Remaining`/`-Reset`
+ * (epoch seconds) its Generative APIs send are added, so the adapter's reading of them
+ * (scaleway/client.ts `rateLimitHeaders`) meets them too. A 500 is type `internal_error`.
+ */
+export function scalewayShape(): ProviderShape {
+  return {
+    name: 'scaleway',
+    rateLimited: ({ now, retryAfterSeconds }) =>
+      json(429, { message: 'too many requests', type: 'too_many_requests' }, { 'x-ratelimit-limit': '250', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.ceil(now / 1000) + retryAfterSeconds), 'retry-after': String(retryAfterSeconds) }),
+    serverError: () => json(500, { message: 'internal error', type: 'internal_error' }),
+    createdId: (body) => idOf(body, (parsed) => field(parsed.server, 'id') ?? field(parsed.ip, 'id') ?? field(parsed.security_group, 'id')),
+  }
+}
+
+/**
+ * OVHcloud (python-ovh `Client.call`, go-ovh `APIError`): errors are `{"message", "errorCode"?,
+ * "httpCode"?}`; OVH documents no rate-limit headers, and its 429 is a plain
+ * `{"message":…}` (the `Retry-After` is the one test/clouds/ovh-faults.test.ts gives it too).
+ * Canned answers need no signature: only requests are signed.
+ */
+export function ovhShape(): ProviderShape {
+  return {
+    name: 'ovh',
+    rateLimited: ({ retryAfterSeconds }) => json(429, { message: 'Too many requests', httpCode: '429 Too Many Requests' }, { 'retry-after': String(retryAfterSeconds) }),
+    serverError: () => json(500, { message: 'Internal server error', httpCode: '500 Internal Server Error' }),
+    createdId: (body) => idOf(body, (parsed) => parsed.id),
+  }
+}
+
+/**
+ * Civo (civogo `errors.go`): errors are `{"code","reason","result"}` with snake_case codes; its
+ * 429 (civo/cli pull request 323) is `too_many_requests`, with `Retry-After` as the fake answers
+ * its own; a 500 `internal_server_error`.
+ */
+export function civoShape(): ProviderShape {
+  return {
+    name: 'civo',
+    rateLimited: ({ retryAfterSeconds }) => json(429, { code: 'too_many_requests', reason: 'Too many requests, please slow down', result: 'failure' }, { 'retry-after': String(retryAfterSeconds) }),
+    serverError: () => json(500, { code: 'internal_server_error', reason: 'Something went wrong', result: 'failure' }),
+    // A firewall create answers `{result, id, name}`, an instance create the instance.
+    createdId: (body) => idOf(body, (parsed) => parsed.id),
   }
 }
 

@@ -10,7 +10,7 @@ import type { CloudId } from '../../../src/shared/domain'
 import type { FaultProxy, FaultProxyOptions, ProxiedRequest } from '../../support/fault-proxy'
 import type { FakeClock } from '../../support/harness'
 
-export type TargetCloud = Extract<CloudId, 'digitalocean' | 'ec2' | 'gce' | 'azure' | 'hetzner' | 'linode' | 'vultr'>
+export type TargetCloud = Extract<CloudId, 'digitalocean' | 'ec2' | 'gce' | 'azure' | 'hetzner' | 'linode' | 'vultr' | 'scaleway' | 'ovh' | 'civo'>
 
 export interface Leftovers {
   /** Instances (droplets, servers, VMs, Linodes) still in the cloud. */
@@ -63,6 +63,13 @@ export interface CloudFixture {
   providerRateLimited(): number
   /** Which of the provider's documented limits the fake enforces, for the report line. */
   limitsEnforced: string
+  /**
+   * Where requests are signed over what is sent (OVHcloud: the URL, the body and a timestamp),
+   * the requests the fake refused for their signature: `altered` ones no longer matched what the
+   * client signed (the proxy changed them on the way: must stay 0), `stale` ones arrived after
+   * the API's timestamp tolerance (a late request landing: refused as the provider would).
+   */
+  signatureRefusals?(): { altered: number; stale: number }
   close(): Promise<void>
 }
 
@@ -86,6 +93,18 @@ export interface CloudModule {
   killPoints: KillPoint[]
   /** Requests that change something (random kills hit these 7 times in 10). */
   changes(request: ProxiedRequest): boolean
+  /**
+   * Why this cloud makes no firewall or security group for a host (OVHcloud: its API has none),
+   * where that is so: test/soak/targets.test.ts then checks that none is counted for a host
+   * instead of at least one.
+   */
+  noFirewall?: string
+  /**
+   * What else one host makes, counted in `Leftovers.others` while it lives (Scaleway: a flexible
+   * IP and a local volume; Civo: its public IP), where the target counts such things:
+   * test/soak/targets.test.ts checks that exactly this many are seen for a living host.
+   */
+  othersPerHost?: number
 }
 
 const UUID = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/g

@@ -267,7 +267,9 @@ export class CivoClient {
         items,
         // The reader wants a total; `pages × per_page` gives it the page count, and a list that
         // changed while it was read fails its consistency check and is re-read page after page.
-        total: pages !== undefined ? pages * perPage : undefined,
+        // A single page is the whole list: its items are the total (`pages × per_page` would be
+        // taken for a total larger than the page, and the reader would ask for `per_page` pages).
+        total: pages === undefined ? undefined : pages <= 1 ? items.length : pages * perPage,
         next: pages !== undefined && page < pages ? page + 1 : undefined,
       }
     }
