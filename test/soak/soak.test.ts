@@ -79,12 +79,6 @@ const QUEUE_MS = 30 * 60_000
  * printed, and named in the open issue's note. When the reason is gone, the entry goes.
  */
 const KNOWN_FAILURES: Array<{ cloud: SoakCloud; seed?: number; reason: string }> = [
-  {
-    cloud: 'scaleway',
-    seed: 20_269_126,
-    reason:
-      "Scaleway at 30 % faults: a deleted host can take more than the lane's hour of fake time to go (seen: hosts whose create outcome was unknown, no server recorded; once one whose create step was rate-limited) — every try of its first teardown step needs the host service's look-up by host tag and the adapter's three parallel look-ups (servers, flexible IPs, security groups) to succeed together (about one in four at 30 %), and the back-off between tries grows to 5 minutes. Nothing is left in the cloud and no row stays at the end; only `deleted hosts not gone within an hour` fails. Timing-dependent: failed in 5 of 6 runs of this seed on a loaded 2-core machine (passed once, run beside OVHcloud and Civo only).",
-  },
 ]
 const knownFailure = (cloud: SoakCloud, seed: number): string | undefined => KNOWN_FAILURES.find((known) => known.cloud === cloud && (known.seed === undefined || known.seed === seed))?.reason
 
