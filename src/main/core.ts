@@ -13,11 +13,12 @@ import { ClientCommands } from './hosts/client-commands'
 import { HostService, type Timers } from './hosts/host-service'
 import { autoTeardownSettings, saveAutoTeardownSettings } from './hosts/auto-teardown-settings'
 import type { SecretStore } from './secrets/secret-store'
-import type { AutoTeardownSettings } from '../shared/contract'
+import type { AutoTeardownSettings, WindowSettings } from '../shared/contract'
 import type { AppStatus } from '../shared/domain'
 import { openLedger } from './store/ledger'
 import { keepKeychainDetails, recoverDamagedLedger } from './recovery'
 import { lockDataDir } from './store/lock'
+import { saveWindowSettings, windowSettings } from './window-settings'
 
 const KEYRING_STATUS_TTL_MS = 30_000
 
@@ -44,6 +45,8 @@ export interface Core {
    * it asks, lists `hosts.hostsLeftBillable()` and calls `hosts.tearDownAll()`.
    */
   autoTeardownSettings(): AutoTeardownSettings
+  /** The window settings, for the Electron shell's close-to-tray decision (./tray-menu.ts keepRunningInTray). */
+  windowSettings(): WindowSettings
   /** Stops the service's own polling and releases the data folder. */
   stop(): Promise<void>
 }
@@ -106,8 +109,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'hosts:client-command': (input) => clientCommands.build(input),
     'hosts:tunnel-token': async ({ hostId }) => ({ token: (await hosts.copyableTunnel(hostId)).token }),
     'hosts:set-auto-teardown': ({ hostId, after }) => hosts.setAutoTeardown(hostId, after),
-    'settings:get': async () => ({ ...clientCommands.settings(), autoTeardown: autoTeardownSettings(ledger) }),
-    'settings:set-auto-teardown': async (change) => ({ ...clientCommands.settings(), autoTeardown: await saveAutoTeardownSettings(ledger, change) }),
+    'hosts:details': ({ hostId }) => hosts.details(hostId),
+    'settings:get': async () => ({ ...clientCommands.settings(), autoTeardown: autoTeardownSettings(ledger), window: windowSettings(ledger) }),
+    'settings:set-window': async (change) => {
+      const window = await saveWindowSettings(ledger, change)
+      return { ...clientCommands.settings(), autoTeardown: autoTeardownSettings(ledger), window }
+    },
+    'settings:set-auto-teardown': async (change) => ({ ...clientCommands.settings(), autoTeardown: await saveAutoTeardownSettings(ledger, change), window: windowSettings(ledger) }),
   }
 
   hosts.start()
@@ -115,7 +123,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   void clientCommands.pruneTokenFiles().catch(() => undefined)
   // Keychain copies of account and tunnel details for records made before they were kept; for a future recovery.
   void keepKeychainDetails(ledger, options.secrets).catch(() => undefined)
-  return { dispatch: createDispatcher(handlers), events, hosts, registry, autoTeardownSettings: () => autoTeardownSettings(ledger), stop: async () => {
+  return { dispatch: createDispatcher(handlers), events, hosts, registry, autoTeardownSettings: () => autoTeardownSettings(ledger), windowSettings: () => windowSettings(ledger), stop: async () => {
       hosts.stop()
       await lock.release()
     },

@@ -31,7 +31,7 @@ export function createDispatcher(handlers: Handlers, redactor: Redactor = shared
       return { ok: false, error: { code: 'unknown-channel', message: `There is no channel named "${String(channel).slice(0, 60)}".`, retryable: false } }
     }
     const parsed = channels[channel].input.safeParse(input ?? {})
-    if (!parsed.success) return { ok: false, error: validationError(parsed.error).info }
+    if (!parsed.success) return { ok: false, error: validationError(parsed.error, input ?? {}).info }
     try {
       const handler = handlers[channel] as (input: unknown) => Promise<unknown>
       return { ok: true, data: await handler(parsed.data) }
@@ -52,16 +52,33 @@ function redactEnvelope(redactor: Redactor, channel: string, envelope: Envelope<
   return { ok: true, data: { ...redactor.redactDeep(rest), ...kept } }
 }
 
-/** The first issue, as "<field> <problem>", e.g. "tunnel.domains.0 must be a domain name ...". */
-export function validationError(error: z.ZodError): AppError {
+/**
+ * The first issue, as "<field> <problem>", e.g. "tunnel.domains.0 must be a domain name ...".
+ * `input`, when given, is what was checked: a field of the wrong type is told apart from a
+ * missing one by it (zod leaves the issue's `input` out unless asked to report it).
+ */
+export function validationError(error: z.ZodError, input?: unknown): AppError {
   const issue = error.issues[0]
   const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : '(input)'
-  const problem = issue ? friendlyProblem(issue) : 'is not valid'
+  const problem = issue ? friendlyProblem(issue, input === undefined ? undefined : valueAt(input, issue.path)) : 'is not valid'
   return new AppError({ code: 'invalid-input', field, message: `${field} ${problem}.`, retryable: false })
 }
 
-function friendlyProblem(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type') return issue.input === undefined ? 'is required' : `must be ${issue.expected}`
+function valueAt(input: unknown, path: readonly PropertyKey[]): { value: unknown } {
+  let value = input
+  for (const key of path) value = typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined
+  return { value }
+}
+
+/** zod's own wording of a type error ("Invalid input: expected boolean, received string"), as opposed to a schema's message. */
+const DEFAULT_TYPE_MESSAGE = /^Invalid input/
+
+function friendlyProblem(issue: z.core.$ZodIssue, given?: { value: unknown }): string {
+  if (issue.code === 'invalid_type') {
+    const present = given ? given.value !== undefined : issue.input !== undefined
+    if (!present) return 'is required'
+    return DEFAULT_TYPE_MESSAGE.test(issue.message) ? `must be ${issue.expected}` : issue.message.replace(/\.$/, '')
+  }
   if (issue.code === 'unrecognized_keys') return `has unexpected field(s): ${issue.keys.join(', ')}`
   if (issue.code === 'invalid_value') return `must be one of ${issue.values.map(String).join(', ')}`
   return issue.message.replace(/\.$/, '')

@@ -129,12 +129,12 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 // Closing the last window keeps Exitdesk in the tray while a host is running, so its polling and
-// teardown steps go on (keepRunningInTray, ./tray-menu); with none running it quits, on every
-// platform. Without a tray icon there would be no way back but starting Exitdesk again (which
+// teardown steps go on (keepRunningInTray, ./tray-menu), unless "keep running in the tray" is off
+// in Settings (./window-settings); with none running it quits, on every platform. Without a tray icon there would be no way back but starting Exitdesk again (which
 // shows the window, 'second-instance' above), so then it quits as before.
 // https://www.electronjs.org/docs/latest/api/app#event-window-all-closed
 app.on('window-all-closed', () => {
-  if (tray && core && keepRunningInTray(core.hosts.snapshot().hosts)) return
+  if (tray && core && keepRunningInTray(core.hosts.snapshot().hosts, core.windowSettings())) return
   app.quit()
 })
 // "Tear down every host on quit" (a setting): asked once, listing what stays billable otherwise

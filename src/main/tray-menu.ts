@@ -5,6 +5,7 @@
  * https://www.electronjs.org/docs/latest/api/tray
  * https://www.electronjs.org/docs/latest/api/menu-item
  */
+import type { WindowSettings } from '../shared/contract'
 import type { Host } from '../shared/domain'
 
 /** What a menu item does when clicked; the glue maps each to Electron calls. */
@@ -31,11 +32,11 @@ export function runningHosts<H extends Pick<Host, 'state'>>(hosts: readonly H[])
 
 /**
  * Whether closing the last window leaves Exitdesk running in the tray: yes while any host is
- * running, so its polling, teardown steps and (later) auto-teardown go on; otherwise it quits.
- * The one place for the decision, so a setting (issue 11) can be added here.
+ * running, so its polling, teardown steps and auto-teardown go on, and the user has not turned
+ * "keep running in the tray" off in Settings; otherwise it quits. The one place for the decision.
  */
-export function keepRunningInTray(hosts: readonly Pick<Host, 'state'>[]): boolean {
-  return runningHosts(hosts).length > 0
+export function keepRunningInTray(hosts: readonly Pick<Host, 'state'>[], settings: Pick<WindowSettings, 'keepRunningInTray'> = { keepRunningInTray: true }): boolean {
+  return settings.keepRunningInTray && runningHosts(hosts).length > 0
 }
 
 /** The running hosts' total, and how many have no known price (not counted in it). */

@@ -89,6 +89,13 @@ export const autoTeardownSettingsInputSchema = z
   })
   .strict()
 
+/** The desktop shell's window settings: each field absent is left as it is. */
+export const windowSettingsInputSchema = z
+  .object({
+    keepRunningInTray: z.boolean({ error: 'must be true or false' }).optional(),
+  })
+  .strict()
+
 const empty = z.object({}).strict()
 const accountRef = z.object({ accountId: id })
 const hostRef = z.object({ hostId: id })
@@ -185,9 +192,51 @@ export interface AutoTeardownSettings {
   teardownOnQuit: boolean
 }
 
+export interface WindowSettings {
+  /**
+   * Desktop shell: closing the window while any host is running (or being torn down) keeps
+   * Exitdesk in the tray, so auto-teardown and teardown steps go on. Off: closing quits.
+   */
+  keepRunningInTray: boolean
+}
+
 export interface Settings {
   clientCommand: ClientCommandDefaults
   autoTeardown: AutoTeardownSettings
+  window: WindowSettings
+}
+
+/** One recorded moment of a host's life: a create or teardown step, an error, a notice. */
+export interface HostTimelineEntry {
+  /** ISO 8601. */
+  at: string
+  kind: 'step' | 'error' | 'notice'
+  /** A plain sentence, redacted like everything leaving main. */
+  text: string
+}
+
+/** Something Exitdesk made in the cloud for a host, with a link to it in the provider's console. */
+export interface HostResource {
+  kind: 'instance' | 'firewall' | 'security-group' | 'public-ip' | 'network-interface' | 'disk' | 'tag' | 'ip-address'
+  /** The provider's id or name for it. */
+  id: string
+  /** Words for the kind in the provider's terms, e.g. "Droplet", "Security group". */
+  label: string
+  /** https:// link into the provider's console; absent where there is no page for it (or the simulated cloud). */
+  consoleUrl?: string
+}
+
+/** Everything the host details panel shows beyond the table row. Nothing secret. */
+export interface HostDetails {
+  host: Host
+  /** What Exitdesk made in the cloud for this host (instance first). */
+  resources: HostResource[]
+  /** The tags (or labels) the instance carries, as the cloud spells them. */
+  tags: string[]
+  /** Oldest first, the most recent entries only (main keeps a bounded number per host). */
+  timeline: HostTimelineEntry[]
+  /** The image the host was created from, in words, e.g. "Ubuntu 24.04 LTS". */
+  image?: string
 }
 
 /** The channel map: input schema and result type for each. */
@@ -216,7 +265,10 @@ export const channels = {
   'hosts:tunnel-token': { input: hostRef, result: {} as { token: string } },
   /** Sets or cancels ("never") a host's auto-teardown, counted from now. */
   'hosts:set-auto-teardown': { input: setAutoTeardownInputSchema, result: {} as Host },
+  /** One host with what only its details panel shows: the resources made for it, tags and timeline. */
+  'hosts:details': { input: hostRef, result: {} as HostDetails },
   'settings:get': { input: empty, result: {} as Settings },
+  'settings:set-window': { input: windowSettingsInputSchema, result: {} as Settings },
   'settings:set-auto-teardown': { input: autoTeardownSettingsInputSchema, result: {} as Settings },
 } as const
 

@@ -153,6 +153,20 @@ export function autoTeardownLabel(choice: AutoTeardownChoice): string {
  *   not-ready  something that was checked did not work yet (`summary` says what)
  *   unknown    nothing could be checked (e.g. a documentation address nobody may contact)
  */
+/**
+ * HTTPS mode: what the server presents on 443 for a domain (TLS handshake with the domain as
+ * SNI, to the host's own IPv4). "valid": a certificate for the name that the system trusts.
+ */
+export interface CertificateState {
+  status: 'valid' | 'untrusted' | 'wrong-name' | 'expired' | 'none' | 'unchecked'
+  /** The issuer's organisation or common name, e.g. "Let's Encrypt". */
+  issuer?: string
+  /** ISO 8601. */
+  validTo?: string
+  /** Why it is not valid, as a sentence. */
+  error?: string
+}
+
 export interface TunnelReadiness {
   status: 'checking' | 'ready' | 'not-ready' | 'unknown'
   /** ISO 8601: when the result was learned. */
@@ -162,7 +176,7 @@ export interface TunnelReadiness {
   /** HTTPS mode: whether ports 80 and 443 accept a connection. */
   ports?: { http: boolean; https: boolean }
   /** HTTPS mode: what each domain resolves to, and whether that is this host's IPv4. */
-  domains?: Array<{ name: string; resolvesTo: string[]; pointsHere: boolean; error?: string }>
+  domains?: Array<{ name: string; resolvesTo: string[]; pointsHere: boolean; error?: string; certificate?: CertificateState }>
   /** One line for the table, e.g. "tunnel server not answering yet · www.example.com points at 192.0.2.4, not this host". */
   summary: string
   /** True when the simulated cloud made this up; nothing was contacted. */

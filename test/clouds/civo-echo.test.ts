@@ -7,45 +7,22 @@
  * torn down leaving nothing in the fake.
  */
 import { randomBytes, randomUUID } from 'node:crypto'
-import { mkdtemp, readdir, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createCore, type Core } from '../../src/main/core'
-import { createMemorySecretStore } from '../../src/main/secrets/memory-store'
-import { eventNames } from '../../src/shared/contract'
+import { describe, expect, it } from 'vitest'
 import type { AccountInfo, Host } from '../../src/shared/domain'
-import type { Envelope } from '../../src/shared/errors'
-import { startFakeCivo, type FakeCivo } from '../fakes/civo'
+import { startFakeCivo } from '../fakes/civo'
+import { closeAfterEach } from '../support/cloud-service'
+import { startEchoCore } from '../support/echo-core'
 
 const civoKey = (): string => randomBytes(30).toString('base64url')
 const spellings = (secret: string): string[] => [secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret), Buffer.from(`bearer ${secret}`).toString('base64').replace(/=+$/, ''), secret.slice(8, 32)]
 
-let fake: FakeCivo | undefined
-let core: Core | undefined
-
-afterEach(async () => {
-  await core?.stop()
-  core = undefined
-  await fake?.close()
-  fake = undefined
-})
+const closeLater = closeAfterEach()
 
 describe('Civo echoing the request back, through the core', () => {
   it('leaves no API key or tunnel token in any envelope, event or file', async () => {
-    fake = await startFakeCivo({ token: civoKey(), echo: true, activateAfterMs: 0, deleteAfterMs: 0 })
-    const dataDir = await mkdtemp(join(tmpdir(), 'exitdesk-civo-echo-'))
-    const stored = new Map<string, string>()
-    const memory = createMemorySecretStore()
-    const secrets = { ...memory, kind: memory.kind, set: async (key: string, value: string) => void (stored.set(key, value), await memory.set(key, value)) }
-    core = await createCore({ dataDir, secrets, shell: 'web', version: 'test' })
-    const outputs: string[] = []
-    for (const name of eventNames) core.events.on(name, (payload) => void outputs.push(JSON.stringify(payload)))
-    const call = async (channel: string, input: unknown): Promise<Envelope<unknown>> => {
-      const envelope = await core!.dispatch(channel, input)
-      outputs.push(JSON.stringify(envelope))
-      return envelope
-    }
+    const fake = closeLater(await startFakeCivo({ token: civoKey(), echo: true, activateAfterMs: 0, deleteAfterMs: 0 }))
+    const echo = closeLater(await startEchoCore('exitdesk-civo-echo-'))
+    const { call } = echo
 
     const wrong = civoKey()
     expect(await call('accounts:add', { cloud: 'civo', label: 'Echo', endpoint: fake.url, credentials: { token: wrong } })).toMatchObject({ ok: false, error: { code: 'unauthorized' } })
@@ -58,21 +35,17 @@ describe('Civo echoing the request back, through the core', () => {
     fake.setFailure({ method: 'POST', path: '/v2/instances', status: 400, code: 'parameter_invalid', times: 1 })
     await call('hosts:create', create('exit-echo-1'))
     expect((await call('hosts:create', create('exit-echo-2'))).ok).toBe(true)
-    for (let n = 0; n < 10 && fake.state.instances.size < 2; n++) await core.hosts.refresh()
+    for (let n = 0; n < 10 && fake.state.instances.size < 2; n++) await echo.core.hosts.refresh()
     fake.setFailure({ method: 'GET', path: '/v2/instances', status: 500, times: 1 })
-    await core.hosts.refresh()
+    await echo.core.hosts.refresh()
     const listed = await call('hosts:list', {})
     expect(listed.ok).toBe(true)
 
-    const tunnelTokens = [...stored].filter(([key]) => key.endsWith(':tunnel-token')).map(([, value]) => value)
+    const tunnelTokens = echo.tunnelTokens()
     expect(tunnelTokens.length).toBeGreaterThanOrEqual(2)
     expect(JSON.stringify(fake.requests.filter((r) => r.method === 'POST' && r.path === '/v2/instances'))).toContain(tunnelTokens[0]!)
 
-    await core.stop()
-    core = undefined
-    const files = (await readdir(dataDir, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile())
-    for (const file of files) outputs.push(await readFile(join(file.parentPath, file.name), 'utf8'))
-    const everything = outputs.join('\n')
+    const everything = await echo.everything()
     for (const secret of [wrong, fake.token, ...tunnelTokens]) for (const form of spellings(secret)) expect(everything.includes(form), `"${form.slice(0, 10)}…" leaked`).toBe(false)
     // ... and not because nothing was echoed: Civo's words arrived with the secrets cut out.
     expect(everything).toContain('You sent Authorization: bearer [redacted]')

@@ -7,27 +7,18 @@
  * doubled, left behind (instance, firewall, public IP) or stuck. The fake's time follows the
  * service's fake clock.
  */
-import { randomUUID } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { CIVO_MANIFEST, createCivoProvisioner } from '../../src/main/clouds/civo'
 import { CatalogService } from '../../src/main/clouds/catalog'
 import { LATE_CREATE_WINDOW_MS } from '../../src/main/hosts/stepping'
-import type { TunnelMode } from '../../src/shared/domain'
 import { startFakeCivo, type FakeCivo } from '../fakes/civo'
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy'
-import { FakeClock, makeHostService } from '../support/harness'
+import { startFaultProxy } from '../support/fault-proxy'
+import { closeAfterEach, createAndDeleteUnderFaults, serviceOnFake } from '../support/cloud-service'
+import { FakeClock } from '../support/harness'
 
 /** A short per-request deadline, so a held answer times out in real time quickly. */
 const TIMEOUT_MS = 400
-let fake: FakeCivo | undefined
-let proxy: FaultProxy | undefined
-
-afterEach(async () => {
-  await proxy?.close()
-  await fake?.close()
-  proxy = undefined
-  fake = undefined
-})
+const closeLater = closeAfterEach()
 
 const instancePosts = (f: FakeCivo): number => f.requests.filter((r) => r.method === 'POST' && r.path === '/v2/instances').length
 
@@ -48,21 +39,10 @@ function leftovers(f: FakeCivo): number {
 /** The service and an account on the fake; with `seed`, the account's endpoint is a fault proxy in front of it (faults off until `setRate`). */
 async function setup(seed?: number) {
   const clock = new FakeClock()
-  fake = await startFakeCivo({ clock, activateAfterMs: 5_000, deleteAfterMs: 4_000 })
-  const f = fake
-  if (seed !== undefined) proxy = await startFaultProxy({ target: f.url, seed, rate: 0, clock, giveUpMs: 3_000 })
-  const service = await makeHostService({ clock, provisioners: [createCivoProvisioner({ timeoutMs: TIMEOUT_MS })] })
-  const account = await service.accounts.add({ cloud: 'civo', label: 'Faults', endpoint: proxy?.url ?? f.url, credentials: { token: f.token } })
-  const create = (name: string, mode: TunnelMode = 'tcp') =>
-    service.hosts.create({
-      requestId: randomUUID(),
-      accountId: account.id,
-      name,
-      region: 'LON1',
-      plan: 'g4s.xsmall',
-      tunnel: { mode, inletsVersion: '0.11.14', domains: mode === 'https' ? ['tunnel.exitdesk-owner.dev'] : [], letsEncryptIssuer: 'staging' },
-    })
-  return { ...service, clock, fake: f, account, create }
+  const f = closeLater(await startFakeCivo({ clock, activateAfterMs: 5_000, deleteAfterMs: 4_000 }))
+  const proxy = seed === undefined ? undefined : closeLater(await startFaultProxy({ target: f.url, seed, rate: 0, clock, giveUpMs: 3_000 }))
+  const service = await serviceOnFake({ clock, provisioner: createCivoProvisioner({ timeoutMs: TIMEOUT_MS }), account: { cloud: 'civo', label: 'Faults', endpoint: proxy?.url ?? f.url, credentials: { token: f.token } }, host: { region: 'LON1', plan: 'g4s.xsmall' } })
+  return { ...service, fake: f, proxy }
 }
 
 describe('Civo in the host service, one fault at a time', () => {
@@ -123,41 +103,17 @@ describe('Civo under faults, in the host service', () => {
     [5, 0.3],
     [23, 0.3],
   ])('seed %i at %f: creates and deletes under faults leave no duplicate, nothing behind and no stuck row', async (seed, rate) => {
-    const { hosts, clock, fake: f, create } = await setup(seed)
-    const p = proxy!
-    let worst = 0
-    let peak = 0
-    const pass = async (ms: number): Promise<void> => {
-      clock.advance(ms)
-      await p.releaseDue()
-      await hosts.refresh().catch(() => undefined)
-      worst = Math.max(worst, mostPerHost(f))
-      peak = Math.max(peak, f.state.instances.size)
-    }
-
-    p.setRate(rate)
-    for (let n = 0; n < 6; n++) {
-      const mode: TunnelMode = n % 2 ? 'https' : 'tcp'
-      await create(`exit-fault-${n}`, mode).catch(() => undefined)
-      await pass(2_000)
-    }
-    for (let n = 0; n < 40; n++) await pass(10_000)
-    for (const host of hosts.snapshot().hosts) await hosts.delete({ by: 'id', hostId: host.id }).catch(() => undefined)
-    for (let n = 0; n < 40; n++) await pass(10_000)
-
-    // The faults stop; everything still under way finishes.
-    p.setRate(0)
-    await p.releaseAll()
-    for (let n = 0; n < 60 && (hosts.snapshot().hosts.length > 0 || leftovers(f) > 0); n++) {
-      for (const host of hosts.snapshot().hosts) if (!host.busy || host.state !== 'deleting') await hosts.delete({ by: 'id', hostId: host.id }).catch(() => undefined)
-      await pass(30_000)
-      f.settle()
-    }
-
-    const faults = Object.values(p.stats.faults).reduce((a, b) => a + b, 0)
-    expect(faults).toBeGreaterThan(5)
-    expect(peak).toBeGreaterThanOrEqual(4)
-    expect(worst).toBe(1)
+    const service = await setup(seed)
+    const { hosts, fake: f } = service
+    const run = await createAndDeleteUnderFaults(service, service.proxy!, rate, {
+      instances: () => f.state.instances.size,
+      mostPerHost: () => mostPerHost(f),
+      leftovers: () => leftovers(f),
+      afterCleanupPass: () => f.settle(),
+    })
+    expect(run.faults).toBeGreaterThan(5)
+    expect(run.peak).toBeGreaterThanOrEqual(4)
+    expect(run.worst).toBe(1)
     expect(leftovers(f)).toBe(0)
     expect(hosts.snapshot().hosts).toEqual([])
   }, 180_000)

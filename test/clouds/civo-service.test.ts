@@ -3,39 +3,19 @@
  * whole lifecycle through the account's request budget, and a create whose answer was lost.
  * The service runs on a fake clock that the fake Civo follows too, so nothing sleeps.
  */
-import { randomUUID } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createCivoProvisioner } from '../../src/main/clouds/civo'
-import type { TunnelMode } from '../../src/shared/domain'
-import { startFakeCivo, type FakeCivo, type FakeCivoOptions } from '../fakes/civo'
-import { FakeClock, makeHostService } from '../support/harness'
+import { startFakeCivo, type FakeCivoOptions } from '../fakes/civo'
+import { closeAfterEach, serviceOnFake } from '../support/cloud-service'
+import { FakeClock } from '../support/harness'
 
-let fake: FakeCivo | undefined
-afterEach(async () => {
-  await fake?.close()
-  fake = undefined
-})
+const closeLater = closeAfterEach()
 
 async function setup(options: FakeCivoOptions = {}) {
   const clock = new FakeClock()
-  fake = await startFakeCivo({ activateAfterMs: 2_000, deleteAfterMs: 2_000, clock, ...options })
-  const service = await makeHostService({ clock, provisioners: [createCivoProvisioner({ timeoutMs: 400 })] })
-  const account = await service.accounts.add({ cloud: 'civo', label: 'Civo', endpoint: fake.url, credentials: { token: fake.token } })
-  const f = fake
-  const pass = async (ms: number): Promise<void> => {
-    clock.advance(ms)
-    await service.hosts.refresh()
-  }
-  const create = (name: string, mode: TunnelMode = 'tcp') =>
-    service.hosts.create({
-      requestId: randomUUID(),
-      accountId: account.id,
-      name,
-      region: 'LON1',
-      plan: 'g4s.xsmall',
-      tunnel: { mode, inletsVersion: '0.11.14', domains: mode === 'https' ? ['tunnel.exitdesk-owner.dev'] : [], letsEncryptIssuer: 'staging' },
-    })
-  return { ...service, fake: f, account, pass, create }
+  const f = closeLater(await startFakeCivo({ activateAfterMs: 2_000, deleteAfterMs: 2_000, clock, ...options }))
+  const service = await serviceOnFake({ clock, provisioner: createCivoProvisioner({ timeoutMs: 400 }), account: { cloud: 'civo', label: 'Civo', endpoint: f.url, credentials: { token: f.token } }, host: { region: 'LON1', plan: 'g4s.xsmall' } })
+  return { ...service, fake: f }
 }
 
 describe('Civo in the host service', () => {

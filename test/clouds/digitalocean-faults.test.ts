@@ -5,44 +5,28 @@
  * clock; the fake's time is moved with it.
  */
 import { randomUUID } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createDigitalOceanProvisioner } from '../../src/main/clouds/digitalocean'
 import { DELETE_GRACE_MS, LATE_CREATE_WINDOW_MS } from '../../src/main/hosts/stepping'
-import type { TunnelMode } from '../../src/shared/domain'
 import { AppError } from '../../src/shared/errors'
 import { startFakeDigitalOcean, type FakeDigitalOcean, type FakeDigitalOceanOptions } from '../fakes/digitalocean'
+import { closeAfterEach, serviceOnFake } from '../support/cloud-service'
 import { makeHostService } from '../support/harness'
 
-let fake: FakeDigitalOcean | undefined
-afterEach(async () => {
-  await fake?.close()
-  fake = undefined
-})
+const closeLater = closeAfterEach()
 
 /** A short per-request deadline, so a held answer times out in real time quickly. */
 const TIMEOUT_MS = 400
 
 async function setup(options: FakeDigitalOceanOptions = {}) {
-  fake = await startFakeDigitalOcean({ activateAfterMs: 1_000, deleteAfterMs: 1_000, ...options })
-  const service = await makeHostService({ provisioners: [createDigitalOceanProvisioner({ timeoutMs: TIMEOUT_MS })] })
-  const account = await service.accounts.add({ cloud: 'digitalocean', label: 'Faults', endpoint: fake.url, credentials: { token: fake.token } })
-  const f = fake
-  /** Lets fake time pass for the service and the cloud alike, then refreshes. */
-  const pass = async (ms: number): Promise<void> => {
-    service.clock.advance(ms)
-    f.advance(ms)
-    await service.hosts.refresh()
-  }
-  const create = (name: string, mode: TunnelMode = 'tcp') =>
-    service.hosts.create({
-      requestId: randomUUID(),
-      accountId: account.id,
-      name,
-      region: 'lon1',
-      plan: 's-1vcpu-512mb-10gb',
-      tunnel: { mode, inletsVersion: '0.11.14', domains: mode === 'https' ? ['tunnel.exitdesk-owner.dev'] : [], letsEncryptIssuer: 'staging' },
-    })
-  return { ...service, fake: f, account, pass, create }
+  const f = closeLater(await startFakeDigitalOcean({ activateAfterMs: 1_000, deleteAfterMs: 1_000, ...options }))
+  const service = await serviceOnFake({
+    provisioner: createDigitalOceanProvisioner({ timeoutMs: TIMEOUT_MS }),
+    account: { cloud: 'digitalocean', label: 'Faults', endpoint: f.url, credentials: { token: f.token } },
+    host: { region: 'lon1', plan: 's-1vcpu-512mb-10gb' },
+    advance: (ms) => f.advance(ms),
+  })
+  return { ...service, fake: f }
 }
 
 /** What DigitalOcean does when it carries out a create Exitdesk stopped waiting for: a droplet with the host's tags. */
@@ -350,7 +334,7 @@ describe('DigitalOcean: a fresh HTTPS create whose firewall fails while its drop
 
 describe('DigitalOcean: hosts:create never holds the form', () => {
   it('answers within about a second when DigitalOcean is slow; the droplet step finishes in the background', async () => {
-    fake = await startFakeDigitalOcean({ activateAfterMs: 1_000 })
+    const fake = closeLater(await startFakeDigitalOcean({ activateAfterMs: 1_000 }))
     const service = await makeHostService({ provisioners: [createDigitalOceanProvisioner({ timeoutMs: 10_000 })] })
     const account = await service.accounts.add({ cloud: 'digitalocean', label: 'Slow', endpoint: fake.url, credentials: { token: fake.token } })
     fake.setFailure({ method: 'POST', path: '/v2/droplets', delayMs: 3_000, times: 1 })
@@ -364,7 +348,7 @@ describe('DigitalOcean: hosts:create never holds the form', () => {
   })
 
   it('a refusal that arrives after the form stopped waiting stays in the table in DigitalOcean\'s words', async () => {
-    fake = await startFakeDigitalOcean()
+    const fake = closeLater(await startFakeDigitalOcean())
     const service = await makeHostService({ provisioners: [createDigitalOceanProvisioner({ timeoutMs: 10_000 })] })
     const account = await service.accounts.add({ cloud: 'digitalocean', label: 'Slow refusal', endpoint: fake.url, credentials: { token: fake.token } })
     fake.setFailure({ method: 'POST', path: '/v2/droplets', delayMs: 1_500, status: 422, body: { id: 'unprocessable_entity', message: 'creating this/these droplet(s) will exceed your droplet limit' }, times: 1 })

@@ -4,11 +4,13 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { AppError, type AppErrorInfo } from '../../src/shared/errors'
-import type { HostLocator, TunnelMode } from '../../src/shared/domain'
-import type { CloudContext, ProvisionSpec, Provisioner, StepResult } from '../../src/main/clouds/types'
+import type { HostLocator } from '../../src/shared/domain'
+import type { CloudContext, Provisioner } from '../../src/main/clouds/types'
 import { createDigitalOceanProvisioner, DIGITALOCEAN_MANIFEST, firewallName } from '../../src/main/clouds/digitalocean'
 import { generateHostName, hostNameProblem } from '../../src/shared/naming'
 import { startFakeDigitalOcean, type FakeDigitalOcean, type FakeDigitalOceanOptions } from '../fakes/digitalocean'
+import { appError } from '../support/app-error'
+import { deleteSteps, specMaker } from '../support/adapter-steps'
 
 const ACTIVATE_MS = 60_000
 const DELETE_MS = 10_000
@@ -28,18 +30,7 @@ async function setup(options: FakeDigitalOceanOptions = {}, provisioner: Provisi
 
 const signal = (): AbortSignal => AbortSignal.timeout(5_000)
 
-function spec(hostId: string, mode: TunnelMode = 'tcp', overrides: Partial<ProvisionSpec> = {}): ProvisionSpec {
-  return {
-    hostId,
-    name: `exit-calm-otter-${hostId}`,
-    region: 'lon1',
-    plan: 's-1vcpu-512mb-10gb',
-    userData: '#!/bin/bash\necho "inlets exit server"\n',
-    tunnel: { mode, inletsVersion: '0.11.7', domains: mode === 'https' ? ['tunnel.example.com'] : [], letsEncryptIssuer: 'staging' },
-    tags: { app: 'exitdesk', host: `exitdesk-host-${hostId}` },
-    ...overrides,
-  }
-}
+const spec = specMaker({ region: 'lon1', plan: 's-1vcpu-512mb-10gb', inletsVersion: '0.11.7' })
 
 const startLocator = (region = 'lon1'): HostLocator => ({ region, attached: [] })
 
@@ -47,20 +38,7 @@ const startLocator = (region = 'lon1'): HostLocator => ({ region, attached: [] }
  * Calls delete again and again, as the host service does across refreshes (each call is one
  * quick step), until it is done or waits for DigitalOcean to remove the droplet.
  */
-async function tearDown(p: Provisioner, ctx: CloudContext, from: { locator: HostLocator; progress?: string }, limit = 8): Promise<StepResult> {
-  let step = await p.delete(ctx, from.locator, from.progress, signal())
-  for (let calls = 1; !step.done && step.progress !== 'droplet-delete-requested' && calls < limit; calls++) step = await p.delete(ctx, step.locator, step.progress, signal())
-  return step
-}
-
-async function appError(promise: Promise<unknown>): Promise<AppErrorInfo> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(AppError)
-  return (error as AppError).info
-}
+const tearDown = deleteSteps(signal, 'droplet-delete-requested')
 
 describe('DigitalOcean manifest', () => {
   const m = DIGITALOCEAN_MANIFEST

@@ -3,12 +3,13 @@
  * AWS's words beside them, and say whether the call may have been carried out anyway.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { AppError, describeError, outcomeUnknown, type AppErrorInfo } from '../../src/shared/errors'
+import { describeError, outcomeUnknown, type AppErrorInfo } from '../../src/shared/errors'
 import type { CloudContext, ProvisionSpec } from '../../src/main/clouds/types'
 import { createEc2Provisioner, PROGRESS } from '../../src/main/clouds/ec2'
 import { clearImageCache } from '../../src/main/clouds/ec2/images'
 import { RequestBudget } from '../../src/main/clouds/budget'
 import { startFakeEc2, type FakeEc2, type FailureRule } from '../fakes/ec2'
+import { appError } from '../support/app-error'
 
 let fake: FakeEc2 | undefined
 beforeEach(() => clearImageCache())
@@ -37,15 +38,6 @@ const spec: ProvisionSpec = {
   tunnel: { mode: 'tcp', inletsVersion: '0.11.14', domains: [], letsEncryptIssuer: 'prod' },
   tags: { app: 'exitdesk', host: 'exitdesk-host-h-err' },
   fresh: true,
-}
-
-async function appError(promise: Promise<unknown>): Promise<AppErrorInfo> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(AppError)
-  return (error as AppError).info
 }
 
 /** The RunInstances step (group made and opened first), failing as `rule` says. */

@@ -4,15 +4,14 @@
  * and the fake share one fake clock, so nothing sleeps. Every case ends with nothing left in the
  * fake: no instance, no security group.
  */
-import { randomUUID } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createEc2Provisioner } from '../../src/main/clouds/ec2'
 import { clearImageCache } from '../../src/main/clouds/ec2/images'
 import { LATE_CREATE_WINDOW_MS } from '../../src/main/hosts/stepping'
-import type { TunnelMode } from '../../src/shared/domain'
 import { startFakeEc2, type FakeEc2 } from '../fakes/ec2'
 import { ec2ModelMissing } from '../fakes/ec2-model'
-import { FakeClock, makeHostService } from '../support/harness'
+import { serviceOnFake } from '../support/cloud-service'
+import { FakeClock } from '../support/harness'
 
 let fake: FakeEc2 | undefined
 beforeEach(() => clearImageCache())
@@ -28,29 +27,20 @@ const TIMEOUT_MS = 1_000
 async function setup() {
   const clock = new FakeClock()
   fake = await startFakeEc2({ runAfterMs: 1_000, terminateAfterMs: 1_000, clock })
-  const service = await makeHostService({ clock, provisioners: [createEc2Provisioner({ timeoutMs: TIMEOUT_MS })] })
-  const account = await service.accounts.add({ cloud: 'ec2', label: 'Faults', endpoint: fake.url, credentials: { accessKeyId: fake.accessKeyId, secretAccessKey: fake.secretAccessKey } })
   const f = fake
-  const pass = async (ms: number): Promise<void> => {
-    clock.advance(ms)
-    await service.hosts.refresh()
-  }
-  const create = (name: string, mode: TunnelMode = 'tcp') =>
-    service.hosts.create({
-      requestId: randomUUID(),
-      accountId: account.id,
-      name,
-      region: 'us-east-1',
-      plan: 't4g.nano',
-      tunnel: { mode, inletsVersion: '0.11.14', domains: mode === 'https' ? ['tunnel.exitdesk-owner.dev'] : [], letsEncryptIssuer: 'staging' },
-    })
+  const service = await serviceOnFake({
+    clock,
+    provisioner: createEc2Provisioner({ timeoutMs: TIMEOUT_MS }),
+    account: { cloud: 'ec2', label: 'Faults', endpoint: f.url, credentials: { accessKeyId: f.accessKeyId, secretAccessKey: f.secretAccessKey } },
+    host: { region: 'us-east-1', plan: 't4g.nano' },
+  })
   /** Deletes every row and passes time until the table is empty (or gives up). */
   const deleteAll = async (): Promise<void> => {
     for (const host of service.hosts.snapshot().hosts) await service.hosts.delete({ by: 'id', hostId: host.id })
     // A host whose create had an unknown outcome stays until the late-create window has passed.
-    for (let i = 0; i < 60 && service.hosts.snapshot().hosts.length > 0; i++) await pass(5_000)
+    for (let i = 0; i < 60 && service.hosts.snapshot().hosts.length > 0; i++) await service.pass(5_000)
   }
-  return { ...service, fake: f, pass, create, deleteAll }
+  return { ...service, fake: f, deleteAll }
 }
 
 const count = (f: FakeEc2, action: string): number => f.requests.filter((request) => request.action === action).length

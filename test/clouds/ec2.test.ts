@@ -4,8 +4,8 @@
  * Fake time is advanced explicitly, so nothing here sleeps for an instance.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { AppError, type AppErrorInfo, outcomeUnknown } from '../../src/shared/errors'
-import type { HostLocator, TunnelMode } from '../../src/shared/domain'
+import { outcomeUnknown } from '../../src/shared/errors'
+import type { HostLocator } from '../../src/shared/domain'
 import type { CloudContext, ProvisionSpec, Provisioner, StepResult } from '../../src/main/clouds/types'
 import { clientToken, createEc2Provisioner, EC2_MANIFEST, PROGRESS } from '../../src/main/clouds/ec2'
 import { architectureOf, monthlyCost } from '../../src/main/clouds/ec2/manifest'
@@ -14,6 +14,8 @@ import { clearImageCache } from '../../src/main/clouds/ec2/images'
 import { generateHostName, hostNameProblem } from '../../src/shared/naming'
 import { startFakeEc2, type FakeEc2, type FakeEc2Options } from '../fakes/ec2'
 import { ec2ModelMissing } from '../fakes/ec2-model'
+import { appError } from '../support/app-error'
+import { deleteSteps, specMaker } from '../support/adapter-steps'
 
 const RUN_MS = 60_000
 const TERMINATE_MS = 10_000
@@ -35,18 +37,7 @@ async function setup(options: FakeEc2Options = {}, provisioner: Provisioner = cr
 
 const signal = (): AbortSignal => AbortSignal.timeout(5_000)
 
-function spec(hostId: string, mode: TunnelMode = 'tcp', overrides: Partial<ProvisionSpec> = {}): ProvisionSpec {
-  return {
-    hostId,
-    name: `exit-calm-otter-${hostId}`,
-    region: 'eu-west-1',
-    plan: 't4g.nano',
-    userData: '#!/bin/bash\necho "inlets exit server"\n',
-    tunnel: { mode, inletsVersion: '0.11.14', domains: mode === 'https' ? ['tunnel.example.com'] : [], letsEncryptIssuer: 'staging' },
-    tags: { app: 'exitdesk', host: `exitdesk-host-${hostId}` },
-    ...overrides,
-  }
-}
+const spec = specMaker({ region: 'eu-west-1', plan: 't4g.nano' })
 
 const startLocator = (region = 'eu-west-1'): HostLocator => ({ region, attached: [] })
 
@@ -62,20 +53,7 @@ async function createAll(p: Provisioner, ctx: CloudContext, s: ProvisionSpec, li
 }
 
 /** Calls delete until it is done or waits for EC2 (the instance, or the group's release). */
-async function tearDown(p: Provisioner, ctx: CloudContext, from: { locator: HostLocator; progress?: string }, limit = 8): Promise<StepResult> {
-  let step = await p.delete(ctx, from.locator, from.progress, signal())
-  for (let calls = 1; !step.done && step.progress !== PROGRESS.terminateRequested && calls < limit; calls++) step = await p.delete(ctx, step.locator, step.progress, signal())
-  return step
-}
-
-async function appError(promise: Promise<unknown>): Promise<AppErrorInfo> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(AppError)
-  return (error as AppError).info
-}
+const tearDown = deleteSteps(signal, PROGRESS.terminateRequested)
 
 describe('EC2 manifest', () => {
   const m = EC2_MANIFEST

@@ -8,24 +8,16 @@
  */
 import { randomUUID } from 'node:crypto'
 import { OAuth2Client } from 'google-auth-library'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createGceProvisioner } from '../../src/main/clouds/gce'
-import type { TunnelMode } from '../../src/shared/domain'
 import { startFakeGce, type FakeGce } from '../fakes/gce'
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy'
+import { closeAfterEach, createAndDeleteUnderFaults, serviceOnFake } from '../support/cloud-service'
+import { startFaultProxy } from '../support/fault-proxy'
 import { FakeClock, makeHostService } from '../support/harness'
 
 /** A short per-request deadline, so a held answer times out in real time quickly. */
 const TIMEOUT_MS = 400
-let fake: FakeGce | undefined
-let proxy: FaultProxy | undefined
-
-afterEach(async () => {
-  await proxy?.close()
-  await fake?.close()
-  proxy = undefined
-  fake = undefined
-})
+const closeLater = closeAfterEach()
 
 function staticToken(token: string): OAuth2Client {
   const client = new OAuth2Client()
@@ -48,8 +40,7 @@ function mostPerHost(f: FakeGce): number {
 describe('GCE operations that fail after they were accepted, in the host service', () => {
   it('a firewall rule whose operation fails refuses the create in words, before any instance is asked for', async () => {
     const clock = new FakeClock()
-    fake = await startFakeGce({ clock, operationMs: 4_000, stagingAfterMs: 3_000, runningAfterMs: 10_000, deleteAfterMs: 4_000 })
-    const f = fake
+    const f = closeLater(await startFakeGce({ clock, operationMs: 4_000, stagingAfterMs: 3_000, runningAfterMs: 10_000, deleteAfterMs: 4_000 }))
     const service = await makeHostService({ clock, provisioners: [createGceProvisioner({ credentialFor: () => staticToken(f.token), timeoutMs: 2_000 })] })
     const account = await service.accounts.add({ cloud: 'gce', label: 'Ops', credentials: { serviceAccountKey: JSON.stringify(f.newKey()) }, endpoint: f.url })
     f.failNextFirewallOperation([{ code: 'QUOTA_EXCEEDED', message: "Quota 'FIREWALLS' exceeded.  Limit: 100.0 globally." }], 403)
@@ -77,50 +68,24 @@ describe('GCE under faults, in the host service', () => {
     [11, 0.3],
   ])('seed %i at %f: creates and deletes under faults leave no duplicate, nothing behind and no stuck row', async (seed, rate) => {
     const clock = new FakeClock()
-    fake = await startFakeGce({ clock, operationMs: 4_000, stagingAfterMs: 3_000, runningAfterMs: 10_000, deleteAfterMs: 4_000 })
-    const f = fake
-    proxy = await startFaultProxy({ target: f.url, seed, rate: 0, clock, giveUpMs: 3_000 })
-    const p = proxy
-    const service = await makeHostService({ clock, provisioners: [createGceProvisioner({ credentialFor: () => staticToken(f.token), timeoutMs: TIMEOUT_MS })] })
-    const account = await service.accounts.add({ cloud: 'gce', label: 'Faults', endpoint: p.url, credentials: { serviceAccountKey: JSON.stringify(f.newKey()), projectId: f.project } })
-    let worst = 0
-    let peak = 0
-    const pass = async (ms: number): Promise<void> => {
-      clock.advance(ms)
-      await p.releaseDue()
-      await service.hosts.refresh().catch(() => undefined)
-      worst = Math.max(worst, mostPerHost(f))
-      peak = Math.max(peak, f.state.instances.size)
-    }
+    const f = closeLater(await startFakeGce({ clock, operationMs: 4_000, stagingAfterMs: 3_000, runningAfterMs: 10_000, deleteAfterMs: 4_000 }))
+    const proxy = closeLater(await startFaultProxy({ target: f.url, seed, rate: 0, clock, giveUpMs: 3_000 }))
+    const service = await serviceOnFake({
+      clock,
+      provisioner: createGceProvisioner({ credentialFor: () => staticToken(f.token), timeoutMs: TIMEOUT_MS }),
+      account: { cloud: 'gce', label: 'Faults', endpoint: proxy.url, credentials: { serviceAccountKey: JSON.stringify(f.newKey()), projectId: f.project } },
+      host: { region: 'us-central1-a', plan: 'e2-micro', domain: 'tunnel.example.com' },
+    })
+    const run = await createAndDeleteUnderFaults(service, proxy, rate, {
+      instances: () => f.state.instances.size,
+      mostPerHost: () => mostPerHost(f),
+      leftovers: () => f.state.instances.size + f.state.firewalls.size,
+    })
 
-    p.setRate(rate)
-    const ids: string[] = []
-    for (let n = 0; n < 6; n++) {
-      const mode: TunnelMode = n % 2 ? 'https' : 'tcp'
-      const host = await service.hosts
-        .create({ requestId: randomUUID(), accountId: account.id, name: `exit-fault-${n}`, region: 'us-central1-a', plan: 'e2-micro', tunnel: { mode, inletsVersion: '0.11.14', domains: mode === 'https' ? ['tunnel.example.com'] : [], letsEncryptIssuer: 'staging' } })
-        .catch(() => undefined)
-      if (host) ids.push(host.id)
-      await pass(2_000)
-    }
-    // Let the creates settle under faults, then delete every row there is (adopted ones too).
-    for (let n = 0; n < 40; n++) await pass(10_000)
-    for (const host of service.hosts.snapshot().hosts) await service.hosts.delete({ by: 'id', hostId: host.id }).catch(() => undefined)
-    for (let n = 0; n < 40; n++) await pass(10_000)
-
-    // The faults stop; everything still under way finishes.
-    p.setRate(0)
-    await p.releaseAll()
-    for (let n = 0; n < 60 && (service.hosts.snapshot().hosts.length > 0 || f.state.instances.size + f.state.firewalls.size > 0); n++) {
-      for (const host of service.hosts.snapshot().hosts) if (!host.busy || host.state !== 'deleting') await service.hosts.delete({ by: 'id', hostId: host.id }).catch(() => undefined)
-      await pass(30_000)
-    }
-
-    const faults = Object.values(p.stats.faults).reduce((a, b) => a + b, 0)
-    expect(faults).toBeGreaterThan(5)
+    expect(run.faults).toBeGreaterThan(5)
     // Hosts were really made (most of the six), and never two instances for one host.
-    expect(peak).toBeGreaterThanOrEqual(4)
-    expect(worst).toBe(1)
+    expect(run.peak).toBeGreaterThanOrEqual(4)
+    expect(run.worst).toBe(1)
     expect(f.state.instances.size).toBe(0)
     expect(f.state.firewalls.size).toBe(0)
     expect(service.hosts.snapshot().hosts).toEqual([])

@@ -8,12 +8,13 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { OAuth2Client } from 'google-auth-library'
 import { afterEach, describe, expect, it } from 'vitest'
-import { AppError, outcomeUnknown, type AppErrorInfo } from '../../src/shared/errors'
+import { AppError, outcomeUnknown } from '../../src/shared/errors'
 import type { HostLocator, TunnelMode } from '../../src/shared/domain'
 import type { CloudContext, ProvisionSpec, Provisioner, StepResult } from '../../src/main/clouds/types'
 import { createGceProvisioner, GCE_MANIFEST, instanceState, type GceProvisionerOptions } from '../../src/main/clouds/gce'
 import { generateHostName, hostNameProblem } from '../../src/shared/naming'
 import { startFakeGce, type FakeGce, type FakeGceOptions, type FakeServiceAccountKey } from '../fakes/gce'
+import { appError } from '../support/app-error'
 
 const OPERATION_MS = 5_000
 const RUNNING_MS = 30_000
@@ -78,15 +79,6 @@ async function tearDown(p: Provisioner, ctx: CloudContext, locator: HostLocator,
     step = await p.delete(ctx, step.locator, step.progress, signal())
   }
   return step
-}
-
-async function appError(promise: Promise<unknown>): Promise<AppErrorInfo> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(AppError)
-  return (error as AppError).info
 }
 
 const posts = (f: FakeGce, what: string) => f.requests.filter((r) => r.method === 'POST' && r.path.endsWith(what))

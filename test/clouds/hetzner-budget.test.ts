@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { BudgetRegistry } from '../../src/main/clouds/budget'
 import { createHetznerProvisioner, HETZNER_MANIFEST } from '../../src/main/clouds/hetzner'
 import type { CloudContext } from '../../src/main/clouds/types'
-import { AppError, type AppErrorInfo } from '../../src/shared/errors'
 import { startFakeHetzner, type FakeHetzner } from '../fakes/hetzner'
+import { appError } from '../support/app-error'
 import { FakeClock } from '../support/harness'
 
 let fake: FakeHetzner | undefined
@@ -27,12 +27,6 @@ async function setup(budgetLeft: number) {
   return { clock, fake, budget, ctx, p: createHetznerProvisioner() }
 }
 
-async function failure(promise: Promise<unknown>): Promise<AppErrorInfo> {
-  const caught = await promise.then(() => undefined, (error: unknown) => error)
-  expect(caught).toBeInstanceOf(AppError)
-  return (caught as AppError).info
-}
-
 describe('Hetzner budget', () => {
   it('knows the documented 3,600 an hour, and learns from RateLimit-Remaining what others of the project used', async () => {
     const { budget, ctx, p } = await setup(100)
@@ -45,13 +39,13 @@ describe('Hetzner budget', () => {
 
   it('a 429 pauses the whole account until the next refill (not the full reset an hour away); the next call meanwhile is refused without being sent', async () => {
     const { budget, ctx, p, fake, clock } = await setup(0)
-    const limited = await failure(p.listByTag(ctx, 'account', 'exitdesk', signal()))
+    const limited = await appError(p.listByTag(ctx, 'account', 'exitdesk', signal()))
     expect(limited).toMatchObject({ code: 'rate-limited', providerMessage: 'limit of 3600 requests per hour reached' })
     // The fake says the full 3,600 are back in an hour; one more has room after a second (3,600 an hour refill one a second).
     expect(limited.retryAfterSeconds).toBe(1)
     expect(budget.pausedUntilMs()).toBe(clock.now() + 1_000)
     const sent = fake.requests.length
-    const refused = await failure(p.status({ ...ctx, priority: 'user' }, { region: 'hel1', instanceId: '1', attached: [] }, signal()))
+    const refused = await appError(p.status({ ...ctx, priority: 'user' }, { region: 'hel1', instanceId: '1', attached: [] }, signal()))
     expect(refused.code).toBe('rate-limited')
     expect(fake.requests.length).toBe(sent)
     // A second later Hetzner has room for one more, and the account may ask (the user's click first).

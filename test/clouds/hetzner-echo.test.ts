@@ -6,45 +6,22 @@
  * the data folder. No secret may appear in any of them, in any form the fake used.
  */
 import { randomBytes, randomUUID } from 'node:crypto'
-import { mkdtemp, readdir, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createCore, type Core } from '../../src/main/core'
-import { createMemorySecretStore } from '../../src/main/secrets/memory-store'
-import { eventNames } from '../../src/shared/contract'
+import { describe, expect, it } from 'vitest'
 import type { AccountInfo, Host } from '../../src/shared/domain'
-import type { Envelope } from '../../src/shared/errors'
-import { startFakeHetzner, type FakeHetzner } from '../fakes/hetzner'
+import { startFakeHetzner } from '../fakes/hetzner'
+import { closeAfterEach } from '../support/cloud-service'
+import { startEchoCore } from '../support/echo-core'
 
 const hzToken = (): string => randomBytes(32).toString('base64url')
 const spellings = (secret: string): string[] => [secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret), Buffer.from(`Bearer ${secret}`).toString('base64').replace(/=+$/, ''), secret.slice(8, 32)]
 
-let fake: FakeHetzner | undefined
-let core: Core | undefined
-
-afterEach(async () => {
-  await core?.stop()
-  core = undefined
-  await fake?.close()
-  fake = undefined
-})
+const closeLater = closeAfterEach()
 
 describe('Hetzner Cloud echoing the request back', () => {
   it('leaves no API token or tunnel token in any envelope, event or file', async () => {
-    fake = await startFakeHetzner({ token: hzToken(), echo: true, activateAfterMs: 0, deleteAfterMs: 0 })
-    const dataDir = await mkdtemp(join(tmpdir(), 'exitdesk-hz-echo-'))
-    const stored = new Map<string, string>()
-    const memory = createMemorySecretStore()
-    const secrets = { ...memory, kind: memory.kind, set: async (key: string, value: string) => void (stored.set(key, value), await memory.set(key, value)) }
-    core = await createCore({ dataDir, secrets, shell: 'web', version: 'test' })
-    const outputs: string[] = []
-    for (const name of eventNames) core.events.on(name, (payload) => void outputs.push(JSON.stringify(payload)))
-    const call = async (channel: string, input: unknown): Promise<Envelope<unknown>> => {
-      const envelope = await core!.dispatch(channel, input)
-      outputs.push(JSON.stringify(envelope))
-      return envelope
-    }
+    const fake = closeLater(await startFakeHetzner({ token: hzToken(), echo: true, activateAfterMs: 0, deleteAfterMs: 0 }))
+    const echo = closeLater(await startEchoCore('exitdesk-hz-echo-'))
+    const { call } = echo
 
     const wrong = hzToken()
     expect(await call('accounts:add', { cloud: 'hetzner', label: 'Echo', endpoint: fake.url, credentials: { token: wrong } })).toMatchObject({ ok: false, error: { code: 'unauthorized' } })
@@ -58,19 +35,15 @@ describe('Hetzner Cloud echoing the request back', () => {
     expect(await call('hosts:create', create('exit-echo-1'))).toMatchObject({ ok: false, error: { code: 'unprocessable' } })
     expect((await call('hosts:create', create('exit-echo-2'))).ok).toBe(true)
     fake.setFailure({ method: 'GET', path: '/v1/servers', status: 500, times: 1 })
-    await core.hosts.refresh()
+    await echo.core.hosts.refresh()
     const listed = await call('hosts:list', {})
     expect(listed.ok).toBe(true)
 
-    const tunnelTokens = [...stored].filter(([key]) => key.endsWith(':tunnel-token')).map(([, value]) => value)
+    const tunnelTokens = echo.tunnelTokens()
     expect(tunnelTokens.length).toBeGreaterThanOrEqual(2)
     expect(JSON.stringify(fake.requests.filter((r) => r.method === 'POST' && r.path === '/v1/servers'))).toContain(tunnelTokens[0]!)
 
-    await core.stop()
-    core = undefined
-    const files = (await readdir(dataDir, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile())
-    for (const file of files) outputs.push(await readFile(join(file.parentPath, file.name), 'utf8'))
-    const everything = outputs.join('\n')
+    const everything = await echo.everything()
     for (const secret of [wrong, fake.token, ...tunnelTokens]) for (const form of spellings(secret)) expect(everything.includes(form), `"${form.slice(0, 10)}…" leaked`).toBe(false)
     // ... and not because nothing was echoed: Hetzner's words arrived with the secrets cut out.
     expect(everything).toContain('You sent Authorization: Bearer [redacted]')

@@ -6,27 +6,18 @@
  * deadline, requests that land after the client gave up. Nothing may be doubled, left behind
  * (server, firewall, primary IP) or stuck. The fake's time follows the service's fake clock.
  */
-import { randomUUID } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createHetznerProvisioner, HETZNER_MANIFEST, MARKER_NAME } from '../../src/main/clouds/hetzner'
 import { CatalogService } from '../../src/main/clouds/catalog'
 import { LATE_CREATE_WINDOW_MS } from '../../src/main/hosts/stepping'
-import type { TunnelMode } from '../../src/shared/domain'
 import { startFakeHetzner, type FakeHetzner } from '../fakes/hetzner'
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy'
-import { FakeClock, makeHostService } from '../support/harness'
+import { startFaultProxy } from '../support/fault-proxy'
+import { closeAfterEach, createAndDeleteUnderFaults, serviceOnFake } from '../support/cloud-service'
+import { FakeClock } from '../support/harness'
 
 /** A short per-request deadline, so a held answer times out in real time quickly. */
 const TIMEOUT_MS = 400
-let fake: FakeHetzner | undefined
-let proxy: FaultProxy | undefined
-
-afterEach(async () => {
-  await proxy?.close()
-  await fake?.close()
-  proxy = undefined
-  fake = undefined
-})
+const closeLater = closeAfterEach()
 
 const serverPosts = (f: FakeHetzner): number => f.requests.filter((r) => r.method === 'POST' && /\/servers$/.test(r.path)).length
 
@@ -47,22 +38,11 @@ function leftovers(f: FakeHetzner): number {
 /** The service and an account on the fake; with `seed`, the account's endpoint is a fault proxy in front of it (faults off until `setRate`). */
 async function setup(seed?: number) {
   const clock = new FakeClock()
-  fake = await startFakeHetzner({ clock, activateAfterMs: 5_000, deleteAfterMs: 4_000 })
-  const f = fake
+  const f = closeLater(await startFakeHetzner({ clock, activateAfterMs: 5_000, deleteAfterMs: 4_000 }))
   // The fake answers paths with and without /v1; the proxy forwards to its origin.
-  if (seed !== undefined) proxy = await startFaultProxy({ target: f.url.replace(/\/v1$/, ''), seed, rate: 0, clock, giveUpMs: 3_000 })
-  const service = await makeHostService({ clock, provisioners: [createHetznerProvisioner({ timeoutMs: TIMEOUT_MS })] })
-  const account = await service.accounts.add({ cloud: 'hetzner', label: 'Faults', endpoint: proxy?.url ?? f.url, credentials: { token: f.token } })
-  const create = (name: string, mode: TunnelMode = 'tcp') =>
-    service.hosts.create({
-      requestId: randomUUID(),
-      accountId: account.id,
-      name,
-      region: 'hel1',
-      plan: 'cx23',
-      tunnel: { mode, inletsVersion: '0.11.14', domains: mode === 'https' ? ['tunnel.exitdesk-owner.dev'] : [], letsEncryptIssuer: 'staging' },
-    })
-  return { ...service, clock, fake: f, account, create }
+  const proxy = seed === undefined ? undefined : closeLater(await startFaultProxy({ target: f.url.replace(/\/v1$/, ''), seed, rate: 0, clock, giveUpMs: 3_000 }))
+  const service = await serviceOnFake({ clock, provisioner: createHetznerProvisioner({ timeoutMs: TIMEOUT_MS }), account: { cloud: 'hetzner', label: 'Faults', endpoint: proxy?.url ?? f.url, credentials: { token: f.token } }, host: { region: 'hel1', plan: 'cx23' } })
+  return { ...service, fake: f, proxy }
 }
 
 describe('Hetzner in the host service, one fault at a time', () => {
@@ -139,41 +119,17 @@ describe('Hetzner under faults, in the host service', () => {
     [5, 0.3],
     [23, 0.3],
   ])('seed %i at %f: creates and deletes under faults leave no duplicate, nothing behind and no stuck row', async (seed, rate) => {
-    const { hosts, clock, fake: f, create } = await setup(seed)
-    const p = proxy!
-    let worst = 0
-    let peak = 0
-    const pass = async (ms: number): Promise<void> => {
-      clock.advance(ms)
-      await p.releaseDue()
-      await hosts.refresh().catch(() => undefined)
-      worst = Math.max(worst, mostPerHost(f))
-      peak = Math.max(peak, f.state.servers.size)
-    }
-
-    p.setRate(rate)
-    for (let n = 0; n < 6; n++) {
-      const mode: TunnelMode = n % 2 ? 'https' : 'tcp'
-      await create(`exit-fault-${n}`, mode).catch(() => undefined)
-      await pass(2_000)
-    }
-    for (let n = 0; n < 40; n++) await pass(10_000)
-    for (const host of hosts.snapshot().hosts) await hosts.delete({ by: 'id', hostId: host.id }).catch(() => undefined)
-    for (let n = 0; n < 40; n++) await pass(10_000)
-
-    // The faults stop; everything still under way finishes.
-    p.setRate(0)
-    await p.releaseAll()
-    for (let n = 0; n < 60 && (hosts.snapshot().hosts.length > 0 || leftovers(f) > 0); n++) {
-      for (const host of hosts.snapshot().hosts) if (!host.busy || host.state !== 'deleting') await hosts.delete({ by: 'id', hostId: host.id }).catch(() => undefined)
-      await pass(30_000)
-      f.settle()
-    }
-
-    const faults = Object.values(p.stats.faults).reduce((a, b) => a + b, 0)
-    expect(faults).toBeGreaterThan(5)
-    expect(peak).toBeGreaterThanOrEqual(4)
-    expect(worst).toBe(1)
+    const service = await setup(seed)
+    const { hosts, fake: f } = service
+    const run = await createAndDeleteUnderFaults(service, service.proxy!, rate, {
+      instances: () => f.state.servers.size,
+      mostPerHost: () => mostPerHost(f),
+      leftovers: () => leftovers(f),
+      afterCleanupPass: () => f.settle(),
+    })
+    expect(run.faults).toBeGreaterThan(5)
+    expect(run.peak).toBeGreaterThanOrEqual(4)
+    expect(run.worst).toBe(1)
     expect(leftovers(f)).toBe(0)
     expect(hosts.snapshot().hosts).toEqual([])
   }, 180_000)

@@ -3,12 +3,14 @@
  * Fake time is advanced explicitly, so nothing here sleeps for a server.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { AppError, outcomeUnknown, type AppErrorInfo } from '../../src/shared/errors'
-import type { HostLocator, TunnelMode } from '../../src/shared/domain'
-import type { CloudContext, ProvisionSpec, Provisioner, StepResult } from '../../src/main/clouds/types'
+import { outcomeUnknown, type AppErrorInfo } from '../../src/shared/errors'
+import type { HostLocator } from '../../src/shared/domain'
+import type { CloudContext, Provisioner } from '../../src/main/clouds/types'
 import { createHetznerProvisioner, HETZNER_MANIFEST, MARKER_NAME, SERVER_STATES, serverState } from '../../src/main/clouds/hetzner'
 import { generateHostName, hostNameProblem } from '../../src/shared/naming'
 import { startFakeHetzner, type FakeHetzner, type FakeHetznerOptions } from '../fakes/hetzner'
+import { appError } from '../support/app-error'
+import { deleteSteps, provisionSteps, specMaker } from '../support/adapter-steps'
 
 const ACTIVATE_MS = 60_000
 const DELETE_MS = 10_000
@@ -27,43 +29,15 @@ async function setup(options: FakeHetznerOptions = {}, provisioner: Provisioner 
 
 const signal = (): AbortSignal => AbortSignal.timeout(5_000)
 
-function spec(hostId: string, mode: TunnelMode = 'tcp', overrides: Partial<ProvisionSpec> = {}): ProvisionSpec {
-  return {
-    hostId,
-    name: `exit-calm-otter-${hostId}`,
-    region: 'hel1',
-    plan: 'cx23',
-    userData: '#!/bin/bash\necho "inlets exit server"\n',
-    tunnel: { mode, inletsVersion: '0.11.14', domains: mode === 'https' ? ['tunnel.example.com'] : [], letsEncryptIssuer: 'staging' },
-    tags: { app: 'exitdesk', host: `exitdesk-host-${hostId}` },
-    ...overrides,
-  }
-}
+const spec = specMaker({ region: 'hel1', plan: 'cx23' })
 
 const startLocator = (region = 'hel1'): HostLocator => ({ region, attached: [] })
 
 /** Provision steps as the host service drives them, until done. */
-async function provisionAll(p: Provisioner, ctx: CloudContext, s: ProvisionSpec, limit = 4): Promise<StepResult> {
-  let step = await p.provision(ctx, s, startLocator(s.region), undefined, signal())
-  for (let calls = 1; !step.done && calls < limit; calls++) step = await p.provision(ctx, s, step.locator, step.progress, signal())
-  return step
-}
+const provisionAll = provisionSteps(signal, 4)
 
 /** Delete steps as the host service drives them across refreshes, until done or waiting for the server to go. */
-async function tearDown(p: Provisioner, ctx: CloudContext, from: { locator: HostLocator; progress?: string }, limit = 8): Promise<StepResult> {
-  let step = await p.delete(ctx, from.locator, from.progress, signal())
-  for (let calls = 1; !step.done && step.progress !== 'server-delete-requested' && calls < limit; calls++) step = await p.delete(ctx, step.locator, step.progress, signal())
-  return step
-}
-
-async function appError(promise: Promise<unknown>): Promise<AppErrorInfo> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(AppError)
-  return (error as AppError).info
-}
+const tearDown = deleteSteps(signal, 'server-delete-requested')
 
 function expectEmpty(f: FakeHetzner): void {
   expect([...f.state.servers.keys()]).toEqual([])

@@ -4,43 +4,26 @@
  * re-sent blind), a Linode made late next to its live host, and a delete Linode did not carry
  * out. The fake's time is moved with the service's clock.
  */
-import { randomUUID } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createLinodeProvisioner } from '../../src/main/clouds/linode'
 import { DELETE_GRACE_MS, LATE_CREATE_WINDOW_MS } from '../../src/main/hosts/stepping'
-import type { TunnelMode } from '../../src/shared/domain'
 import { startFakeLinode, type FakeLinode, type FakeLinodeOptions } from '../fakes/linode'
-import { makeHostService } from '../support/harness'
+import { closeAfterEach, serviceOnFake } from '../support/cloud-service'
 
-let fake: FakeLinode | undefined
-afterEach(async () => {
-  await fake?.close()
-  fake = undefined
-})
+const closeLater = closeAfterEach()
 
 /** A short per-request deadline, so a held answer times out in real time quickly. */
 const TIMEOUT_MS = 400
 
 async function setup(options: FakeLinodeOptions = {}) {
-  fake = await startFakeLinode({ provisionAfterMs: 1_000, bootAfterMs: 500, deleteAfterMs: 1_000, ...options })
-  const service = await makeHostService({ provisioners: [createLinodeProvisioner({ timeoutMs: TIMEOUT_MS })] })
-  const account = await service.accounts.add({ cloud: 'linode', label: 'Faults', endpoint: fake.url, credentials: { token: fake.token } })
-  const f = fake
-  const pass = async (ms: number): Promise<void> => {
-    service.clock.advance(ms)
-    f.advance(ms)
-    await service.hosts.refresh()
-  }
-  const create = (name: string, mode: TunnelMode = 'tcp') =>
-    service.hosts.create({
-      requestId: randomUUID(),
-      accountId: account.id,
-      name,
-      region: 'fr-par',
-      plan: 'g6-nanode-1',
-      tunnel: { mode, inletsVersion: '0.11.14', domains: mode === 'https' ? ['tunnel.exitdesk-owner.dev'] : [], letsEncryptIssuer: 'staging' },
-    })
-  return { ...service, fake: f, account, pass, create }
+  const f = closeLater(await startFakeLinode({ provisionAfterMs: 1_000, bootAfterMs: 500, deleteAfterMs: 1_000, ...options }))
+  const service = await serviceOnFake({
+    provisioner: createLinodeProvisioner({ timeoutMs: TIMEOUT_MS }),
+    account: { cloud: 'linode', label: 'Faults', endpoint: f.url, credentials: { token: f.token } },
+    host: { region: 'fr-par', plan: 'g6-nanode-1' },
+    advance: (ms) => f.advance(ms),
+  })
+  return { ...service, fake: f }
 }
 
 /** What Linode does when it carries out a create Exitdesk stopped waiting for: a Linode with the host's tags. */

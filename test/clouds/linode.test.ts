@@ -3,15 +3,17 @@
  * advanced explicitly, so nothing here sleeps for a Linode to boot or disappear.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { AppError, outcomeUnknown, type AppErrorInfo } from '../../src/shared/errors'
-import type { HostLocator, TunnelMode } from '../../src/shared/domain'
-import type { CloudContext, ProvisionSpec, Provisioner, StepResult } from '../../src/main/clouds/types'
+import { outcomeUnknown } from '../../src/shared/errors'
+import type { HostLocator } from '../../src/shared/domain'
+import type { CloudContext, Provisioner } from '../../src/main/clouds/types'
 import { createLinodeProvisioner, firewallLabel, LINODE_MANIFEST, linodeState, rootPassword } from '../../src/main/clouds/linode'
 import { CatalogService } from '../../src/main/clouds/catalog'
 import type { AccountService } from '../../src/main/accounts/account-service'
 import { generateHostName, hostNameProblem } from '../../src/shared/naming'
 import { redactor } from '../../src/main/redact'
 import { startFakeLinode, type FakeLinode, type FakeLinodeOptions } from '../fakes/linode'
+import { appError } from '../support/app-error'
+import { deleteSteps, provisionSteps, specMaker } from '../support/adapter-steps'
 
 const PROVISION_MS = 60_000
 const BOOT_MS = 30_000
@@ -31,43 +33,15 @@ async function setup(options: FakeLinodeOptions = {}, provisioner: Provisioner =
 
 const signal = (): AbortSignal => AbortSignal.timeout(5_000)
 
-function spec(hostId: string, mode: TunnelMode = 'tcp', overrides: Partial<ProvisionSpec> = {}): ProvisionSpec {
-  return {
-    hostId,
-    name: `exit-calm-otter-${hostId}`,
-    region: 'fr-par',
-    plan: 'g6-nanode-1',
-    userData: '#!/bin/bash\necho "inlets exit server"\n',
-    tunnel: { mode, inletsVersion: '0.11.14', domains: mode === 'https' ? ['tunnel.example.com'] : [], letsEncryptIssuer: 'staging' },
-    tags: { app: 'exitdesk', host: `exitdesk-host-${hostId}` },
-    ...overrides,
-  }
-}
+const spec = specMaker({ region: 'fr-par', plan: 'g6-nanode-1' })
 
 const start = (region = 'fr-par'): HostLocator => ({ region, attached: [] })
 
 /** Calls provision until done, as the host service does (each call one quick step). */
-async function create(p: Provisioner, ctx: CloudContext, s: ProvisionSpec): Promise<StepResult> {
-  let step = await p.provision(ctx, s, start(s.region), undefined, signal())
-  for (let calls = 1; !step.done && calls < 4; calls++) step = await p.provision(ctx, s, step.locator, step.progress, signal())
-  return step
-}
+const create = provisionSteps(signal, 4)
 
 /** Calls delete until done or until it waits for Linode to remove the instance. */
-async function tearDown(p: Provisioner, ctx: CloudContext, from: { locator: HostLocator; progress?: string }, limit = 8): Promise<StepResult> {
-  let step = await p.delete(ctx, from.locator, from.progress, signal())
-  for (let calls = 1; !step.done && step.progress !== 'instance-delete-requested' && calls < limit; calls++) step = await p.delete(ctx, step.locator, step.progress, signal())
-  return step
-}
-
-async function appError(promise: Promise<unknown>): Promise<AppErrorInfo> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(AppError)
-  return (error as AppError).info
-}
+const tearDown = deleteSteps(signal, 'instance-delete-requested')
 
 const hostTags = (f: FakeLinode): string[] => [...f.state.tags].filter((tag) => tag.startsWith('exitdesk-host-'))
 

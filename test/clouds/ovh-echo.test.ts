@@ -6,45 +6,22 @@
  * file in the data folder. No key, secret or tunnel token may appear in any of them.
  */
 import { randomBytes, randomUUID } from 'node:crypto'
-import { mkdtemp, readdir, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createCore, type Core } from '../../src/main/core'
-import { createMemorySecretStore } from '../../src/main/secrets/memory-store'
-import { eventNames } from '../../src/shared/contract'
+import { describe, expect, it } from 'vitest'
 import type { AccountInfo, Host } from '../../src/shared/domain'
-import type { Envelope } from '../../src/shared/errors'
-import { startFakeOvh, type FakeOvh } from '../fakes/ovh'
+import { startFakeOvh } from '../fakes/ovh'
+import { closeAfterEach } from '../support/cloud-service'
+import { startEchoCore } from '../support/echo-core'
 
 const key = (): string => randomBytes(24).toString('base64url')
 const spellings = (secret: string): string[] => [secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret), secret.slice(8, 30)]
 
-let fake: FakeOvh | undefined
-let core: Core | undefined
-
-afterEach(async () => {
-  await core?.stop()
-  core = undefined
-  await fake?.close()
-  fake = undefined
-})
+const closeLater = closeAfterEach()
 
 describe('OVHcloud echoing the request back', () => {
   it('leaves no application key, secret, consumer key or tunnel token in any envelope, event or file', async () => {
-    fake = await startFakeOvh({ applicationKey: key(), applicationSecret: key(), consumerKey: key(), echo: true, activateAfterMs: 0, deleteAfterMs: 0, clockSkewSeconds: 300 })
-    const dataDir = await mkdtemp(join(tmpdir(), 'exitdesk-ovh-echo-'))
-    const stored = new Map<string, string>()
-    const memory = createMemorySecretStore()
-    const secrets = { ...memory, kind: memory.kind, set: async (name: string, value: string) => void (stored.set(name, value), await memory.set(name, value)) }
-    core = await createCore({ dataDir, secrets, shell: 'web', version: 'test' })
-    const outputs: string[] = []
-    for (const name of eventNames) core.events.on(name, (payload) => void outputs.push(JSON.stringify(payload)))
-    const call = async (channel: string, input: unknown): Promise<Envelope<unknown>> => {
-      const envelope = await core!.dispatch(channel, input)
-      outputs.push(JSON.stringify(envelope))
-      return envelope
-    }
+    const fake = closeLater(await startFakeOvh({ applicationKey: key(), applicationSecret: key(), consumerKey: key(), echo: true, activateAfterMs: 0, deleteAfterMs: 0, clockSkewSeconds: 300 }))
+    const echo = closeLater(await startEchoCore('exitdesk-ovh-echo-'))
+    const { call } = echo
 
     const wrongSecret = key()
     const wrongConsumer = key()
@@ -60,19 +37,15 @@ describe('OVHcloud echoing the request back', () => {
     expect(await call('hosts:create', create('exit-echo-1'))).toMatchObject({ ok: false, error: { code: 'unprocessable' } })
     expect((await call('hosts:create', create('exit-echo-2'))).ok).toBe(true)
     fake.setFailure({ method: 'GET', path: /\/instance$/, status: 500, times: 1 })
-    await core.hosts.refresh()
+    await echo.core.hosts.refresh()
     const listed = await call('hosts:list', {})
     expect(listed.ok).toBe(true)
 
-    const tunnelTokens = [...stored].filter(([name]) => name.endsWith(':tunnel-token')).map(([, value]) => value)
+    const tunnelTokens = echo.tunnelTokens()
     expect(tunnelTokens.length).toBeGreaterThanOrEqual(2)
     expect(JSON.stringify(fake.requests.filter((r) => r.method === 'POST'))).toContain(tunnelTokens[0]!)
 
-    await core.stop()
-    core = undefined
-    const files = (await readdir(dataDir, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile())
-    for (const file of files) outputs.push(await readFile(join(file.parentPath, file.name), 'utf8'))
-    const everything = outputs.join('\n')
+    const everything = await echo.everything()
     const { applicationKey, applicationSecret, consumerKey } = fake.credentials
     for (const secret of [applicationKey, applicationSecret, consumerKey, wrongSecret, wrongConsumer, ...tunnelTokens]) {
       for (const form of spellings(secret)) expect(everything.includes(form), `"${form.slice(0, 10)}…" leaked`).toBe(false)

@@ -6,26 +6,17 @@
  * signatures (which cover the URL the client used) stay valid. Nothing may be doubled, left
  * behind or stuck. The fake's instance states follow the service's fake clock.
  */
-import { randomUUID } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { CatalogService } from '../../src/main/clouds/catalog'
 import { createOvhProvisioner, OVH_MANIFEST } from '../../src/main/clouds/ovh'
 import { tagsFromName } from '../../src/main/clouds/ovh/naming'
-import type { TunnelMode } from '../../src/shared/domain'
 import { startFakeOvh, type FakeOvh } from '../fakes/ovh'
-import { startFaultProxy, type FaultProxy, type ProviderShape } from '../support/fault-proxy'
-import { FakeClock, makeHostService } from '../support/harness'
+import { startFaultProxy, type ProviderShape } from '../support/fault-proxy'
+import { closeAfterEach, createAndDeleteUnderFaults, serviceOnFake } from '../support/cloud-service'
+import { FakeClock } from '../support/harness'
 
 const TIMEOUT_MS = 400
-let fake: FakeOvh | undefined
-let proxy: FaultProxy | undefined
-
-afterEach(async () => {
-  await proxy?.close()
-  await fake?.close()
-  proxy = undefined
-  fake = undefined
-})
+const closeLater = closeAfterEach()
 
 /** OVH's own error bodies for the proxy's 429 and 500 (`message`, as go-ovh's APIError reads it). */
 function ovhShape(): ProviderShape {
@@ -56,21 +47,10 @@ function mostPerHost(f: FakeOvh): number {
 
 async function setup(seed?: number) {
   const clock = new FakeClock()
-  fake = await startFakeOvh({ clock, activateAfterMs: 5_000, deleteAfterMs: 4_000, clockSkewSeconds: -900 })
-  const f = fake
-  if (seed !== undefined) proxy = await startFaultProxy({ target: f.url.replace(/\/1\.0$/, ''), seed, rate: 0, clock, giveUpMs: 3_000, preserveHost: true, shape: ovhShape() })
-  const service = await makeHostService({ clock, provisioners: [createOvhProvisioner({ timeoutMs: TIMEOUT_MS })] })
-  const account = await service.accounts.add({ cloud: 'ovh', label: 'Faults', endpoint: proxy ? `${proxy.url.replace(/\/$/, '')}/1.0` : f.url, credentials: { ...f.credentials } })
-  const create = (name: string, mode: TunnelMode = 'tcp') =>
-    service.hosts.create({
-      requestId: randomUUID(),
-      accountId: account.id,
-      name,
-      region: 'GRA11',
-      plan: 'd2-2',
-      tunnel: { mode, inletsVersion: '0.11.14', domains: mode === 'https' ? ['tunnel.exitdesk-owner.dev'] : [], letsEncryptIssuer: 'staging' },
-    })
-  return { ...service, clock, fake: f, account, create }
+  const f = closeLater(await startFakeOvh({ clock, activateAfterMs: 5_000, deleteAfterMs: 4_000, clockSkewSeconds: -900 }))
+  const proxy = seed === undefined ? undefined : closeLater(await startFaultProxy({ target: f.url.replace(/\/1\.0$/, ''), seed, rate: 0, clock, giveUpMs: 3_000, preserveHost: true, shape: ovhShape() }))
+  const service = await serviceOnFake({ clock, provisioner: createOvhProvisioner({ timeoutMs: TIMEOUT_MS }), account: { cloud: 'ovh', label: 'Faults', endpoint: proxy ? `${proxy.url.replace(/\/$/, '')}/1.0` : f.url, credentials: { ...f.credentials } }, host: { region: 'GRA11', plan: 'd2-2' } })
+  return { ...service, fake: f, proxy }
 }
 
 describe('OVHcloud in the host service, one fault at a time', () => {
@@ -103,39 +83,17 @@ describe('OVHcloud under faults, in the host service', () => {
     [5, 0.3],
     [23, 0.3],
   ])('seed %i at %f: creates and deletes under faults leave no duplicate, nothing behind and no stuck row', async (seed, rate) => {
-    const { hosts, clock, fake: f, create } = await setup(seed)
-    const p = proxy!
-    let worst = 0
-    let peak = 0
-    const pass = async (ms: number): Promise<void> => {
-      clock.advance(ms)
-      await p.releaseDue()
-      await hosts.refresh().catch(() => undefined)
-      worst = Math.max(worst, mostPerHost(f))
-      peak = Math.max(peak, f.state.instances.size)
-    }
-
-    p.setRate(rate)
-    for (let n = 0; n < 6; n++) {
-      await create(`exit-fault-${n}`, n % 2 ? 'https' : 'tcp').catch(() => undefined)
-      await pass(2_000)
-    }
-    for (let n = 0; n < 40; n++) await pass(10_000)
-    for (const host of hosts.snapshot().hosts) await hosts.delete({ by: 'id', hostId: host.id }).catch(() => undefined)
-    for (let n = 0; n < 40; n++) await pass(10_000)
-
-    p.setRate(0)
-    await p.releaseAll()
-    for (let n = 0; n < 60 && (hosts.snapshot().hosts.length > 0 || f.state.instances.size > 0); n++) {
-      for (const host of hosts.snapshot().hosts) if (!host.busy || host.state !== 'deleting') await hosts.delete({ by: 'id', hostId: host.id }).catch(() => undefined)
-      await pass(30_000)
-      f.settle()
-    }
-
-    const faults = Object.values(p.stats.faults).reduce((a, b) => a + b, 0)
-    expect(faults).toBeGreaterThan(5)
-    expect(peak).toBeGreaterThanOrEqual(4)
-    expect(worst).toBe(1)
+    const service = await setup(seed)
+    const { hosts, fake: f } = service
+    const run = await createAndDeleteUnderFaults(service, service.proxy!, rate, {
+      instances: () => f.state.instances.size,
+      mostPerHost: () => mostPerHost(f),
+      leftovers: () => f.state.instances.size,
+      afterCleanupPass: () => f.settle(),
+    })
+    expect(run.faults).toBeGreaterThan(5)
+    expect(run.peak).toBeGreaterThanOrEqual(4)
+    expect(run.worst).toBe(1)
     expect(f.state.instances.size).toBe(0)
     expect(hosts.snapshot().hosts).toEqual([])
     // Through the proxy (and for requests landing late) every signature still held.

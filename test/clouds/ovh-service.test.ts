@@ -5,40 +5,20 @@
  * one that timed out and landed late). The service runs on a fake clock that the fake's
  * instance states follow too, so nothing sleeps.
  */
-import { randomUUID } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createOvhProvisioner } from '../../src/main/clouds/ovh'
-import type { TunnelMode } from '../../src/shared/domain'
 import { startFakeOvh, type FakeOvh, type FakeOvhOptions } from '../fakes/ovh'
-import { FakeClock, makeHostService } from '../support/harness'
+import { closeAfterEach, serviceOnFake } from '../support/cloud-service'
+import { FakeClock } from '../support/harness'
 
-let fake: FakeOvh | undefined
-afterEach(async () => {
-  await fake?.close()
-  fake = undefined
-})
+const closeLater = closeAfterEach()
 
 async function setup(options: FakeOvhOptions = {}) {
   const clock = new FakeClock()
-  fake = await startFakeOvh({ activateAfterMs: 2_000, deleteAfterMs: 2_000, clockSkewSeconds: 3_600, clock, ...options })
+  const f = closeLater(await startFakeOvh({ activateAfterMs: 2_000, deleteAfterMs: 2_000, clockSkewSeconds: 3_600, clock, ...options }))
   const provisioner = createOvhProvisioner({ timeoutMs: 400 })
-  const service = await makeHostService({ clock, provisioners: [provisioner] })
-  const account = await service.accounts.add({ cloud: 'ovh', label: 'OVH', endpoint: fake.url, credentials: { ...fake.credentials } })
-  const f = fake
-  const pass = async (ms: number): Promise<void> => {
-    clock.advance(ms)
-    await service.hosts.refresh()
-  }
-  const create = (name: string, mode: TunnelMode = 'tcp') =>
-    service.hosts.create({
-      requestId: randomUUID(),
-      accountId: account.id,
-      name,
-      region: 'GRA11',
-      plan: 'd2-2',
-      tunnel: { mode, inletsVersion: '0.11.14', domains: mode === 'https' ? ['tunnel.exitdesk-owner.dev'] : [], letsEncryptIssuer: 'staging' },
-    })
-  return { ...service, fake: f, account, pass, create, provisioner }
+  const service = await serviceOnFake({ clock, provisioner, account: { cloud: 'ovh', label: 'OVH', endpoint: f.url, credentials: { ...f.credentials } }, host: { region: 'GRA11', plan: 'd2-2' } })
+  return { ...service, fake: f, provisioner }
 }
 
 const posts = (f: FakeOvh): number => f.requests.filter((r) => r.method === 'POST').length

@@ -10,12 +10,14 @@ import { apiBase, createOvhProvisioner, INSTANCE_STATES, instanceState, OVH_MANI
 import { regionLabel } from '../../src/main/clouds/ovh/manifest'
 import { carriesTag, displayName, instanceName, tagsFromName } from '../../src/main/clouds/ovh/naming'
 import { ovhSignature } from '../../src/main/clouds/ovh/signing'
-import type { CloudContext, ProvisionSpec } from '../../src/main/clouds/types'
-import type { HostLocator, TunnelMode } from '../../src/shared/domain'
-import { AppError, outcomeUnknown, type AppErrorInfo } from '../../src/shared/errors'
+import type { CloudContext } from '../../src/main/clouds/types'
+import type { HostLocator } from '../../src/shared/domain'
+import { outcomeUnknown } from '../../src/shared/errors'
 import { generateHostName, hostNameProblem } from '../../src/shared/naming'
 import { startFakeOvh, type FakeOvh, type FakeOvhOptions } from '../fakes/ovh'
 import { FakeClock } from '../support/harness'
+import { appError } from '../support/app-error'
+import { specMaker } from '../support/adapter-steps'
 
 const ACTIVATE_MS = 60_000
 const DELETE_MS = 10_000
@@ -36,30 +38,10 @@ async function setup(options: FakeOvhOptions = {}, timeoutMs?: number) {
 
 const signal = (): AbortSignal => AbortSignal.timeout(5_000)
 
-function spec(hostId: string, mode: TunnelMode = 'tcp', overrides: Partial<ProvisionSpec> = {}): ProvisionSpec {
-  return {
-    hostId,
-    name: `exit-calm-otter-${hostId}`,
-    region: 'GRA11',
-    plan: 'd2-2',
-    userData: '#!/bin/bash\necho "inlets exit server"\n',
-    tunnel: { mode, inletsVersion: '0.11.14', domains: mode === 'https' ? ['tunnel.example.com'] : [], letsEncryptIssuer: 'staging' },
-    tags: { app: 'exitdesk', host: `exitdesk-host-${hostId}` },
-    ...overrides,
-  }
-}
+const spec = specMaker({ region: 'GRA11', plan: 'd2-2' })
 
 const startLocator = (region = 'GRA11'): HostLocator => ({ region, attached: [] })
 const calls = (f: FakeOvh): string[] => f.requests.map((r) => `${r.method} ${r.path.replace(f.projectId, '{sn}')}${r.query ? `?${r.query}` : ''}`)
-
-async function appError(promise: Promise<unknown>): Promise<AppErrorInfo> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(AppError)
-  return (error as AppError).info
-}
 
 describe('OVHcloud manifest', () => {
   const m = OVH_MANIFEST

@@ -8,8 +8,8 @@ import { BudgetRegistry } from '../../src/main/clouds/budget'
 import { createScalewayProvisioner, SCALEWAY_MANIFEST } from '../../src/main/clouds/scaleway'
 import { rateLimitHeaders } from '../../src/main/clouds/scaleway/client'
 import type { CloudContext } from '../../src/main/clouds/types'
-import { AppError, type AppErrorInfo } from '../../src/shared/errors'
 import { startFakeScaleway, type FakeScaleway } from '../fakes/scaleway'
+import { appError } from '../support/app-error'
 import { FakeClock } from '../support/harness'
 
 let fake: FakeScaleway | undefined
@@ -19,12 +19,6 @@ afterEach(async () => {
 })
 
 const signal = (): AbortSignal => AbortSignal.timeout(10_000)
-
-async function failure(promise: Promise<unknown>): Promise<AppErrorInfo> {
-  const caught = await promise.then(() => undefined, (error: unknown) => error)
-  expect(caught).toBeInstanceOf(AppError)
-  return (caught as AppError).info
-}
 
 describe('Scaleway budget', () => {
   it('every request passes the budget; a 429 pauses the account for Retry-After and the next call is refused unsent', async () => {
@@ -39,11 +33,11 @@ describe('Scaleway budget', () => {
     expect(budget.room('background')).toBeLessThan(before)
 
     fake.setRequestBudget(0)
-    const limited = await failure(p.listByTag(ctx, 'fr-par-1', 'exitdesk', signal()))
+    const limited = await appError(p.listByTag(ctx, 'fr-par-1', 'exitdesk', signal()))
     expect(limited).toMatchObject({ code: 'rate-limited', providerMessage: 'too many requests', retryAfterSeconds: 7 })
     expect(budget.pausedUntilMs()).toBe(clock.now() + 7_000)
     const sent = fake.requests.length
-    expect((await failure(p.status({ ...ctx, priority: 'user' }, { region: 'fr-par-1', instanceId: '00000000-0000-4000-8000-000000000001', attached: [] }, signal()))).code).toBe('rate-limited')
+    expect((await appError(p.status({ ...ctx, priority: 'user' }, { region: 'fr-par-1', instanceId: '00000000-0000-4000-8000-000000000001', attached: [] }, signal()))).code).toBe('rate-limited')
     expect(fake.requests.length).toBe(sent)
     clock.advance(7_000)
     fake.setRequestBudget(10)

@@ -5,26 +5,17 @@
  * fake. Nothing may be doubled, left behind (server, volume, flexible IP, security group) or
  * stuck. The fake's time follows the service's fake clock.
  */
-import { randomUUID } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createScalewayProvisioner, SCALEWAY_MANIFEST } from '../../src/main/clouds/scaleway'
 import { CatalogService } from '../../src/main/clouds/catalog'
 import { LATE_CREATE_WINDOW_MS } from '../../src/main/hosts/stepping'
-import type { TunnelMode } from '../../src/shared/domain'
 import { startFakeScaleway, type FakeScaleway } from '../fakes/scaleway'
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy'
-import { FakeClock, makeHostService } from '../support/harness'
+import { startFaultProxy } from '../support/fault-proxy'
+import { closeAfterEach, createAndDeleteUnderFaults, serviceOnFake } from '../support/cloud-service'
+import { FakeClock } from '../support/harness'
 
 const TIMEOUT_MS = 400
-let fake: FakeScaleway | undefined
-let proxy: FaultProxy | undefined
-
-afterEach(async () => {
-  await proxy?.close()
-  await fake?.close()
-  proxy = undefined
-  fake = undefined
-})
+const closeLater = closeAfterEach()
 
 const serverPosts = (f: FakeScaleway): number => f.requests.filter((r) => r.method === 'POST' && /\/servers$/.test(r.path)).length
 
@@ -44,21 +35,10 @@ function leftovers(f: FakeScaleway): number {
 
 async function setup(seed?: number) {
   const clock = new FakeClock()
-  fake = await startFakeScaleway({ clock, activateAfterMs: 5_000, deleteAfterMs: 4_000 })
-  const f = fake
-  if (seed !== undefined) proxy = await startFaultProxy({ target: f.url, seed, rate: 0, clock, giveUpMs: 3_000 })
-  const service = await makeHostService({ clock, provisioners: [createScalewayProvisioner({ timeoutMs: TIMEOUT_MS })] })
-  const account = await service.accounts.add({ cloud: 'scaleway', label: 'Faults', endpoint: proxy?.url ?? f.url, credentials: { accessKey: 'SCW0123456789ABCDEFG', secretKey: f.secretKey, projectId: f.projectId } })
-  const create = (name: string, mode: TunnelMode = 'tcp') =>
-    service.hosts.create({
-      requestId: randomUUID(),
-      accountId: account.id,
-      name,
-      region: 'fr-par-1',
-      plan: 'STARDUST1-S',
-      tunnel: { mode, inletsVersion: '0.11.14', domains: mode === 'https' ? ['tunnel.exitdesk-owner.dev'] : [], letsEncryptIssuer: 'staging' },
-    })
-  return { ...service, clock, fake: f, account, create }
+  const f = closeLater(await startFakeScaleway({ clock, activateAfterMs: 5_000, deleteAfterMs: 4_000 }))
+  const proxy = seed === undefined ? undefined : closeLater(await startFaultProxy({ target: f.url, seed, rate: 0, clock, giveUpMs: 3_000 }))
+  const service = await serviceOnFake({ clock, provisioner: createScalewayProvisioner({ timeoutMs: TIMEOUT_MS }), account: { cloud: 'scaleway', label: 'Faults', endpoint: proxy?.url ?? f.url, credentials: { accessKey: 'SCW0123456789ABCDEFG', secretKey: f.secretKey, projectId: f.projectId } }, host: { region: 'fr-par-1', plan: 'STARDUST1-S' } })
+  return { ...service, fake: f, proxy }
 }
 
 describe('Scaleway in the host service, one fault at a time', () => {
@@ -142,40 +122,17 @@ describe('Scaleway under faults, in the host service', () => {
     [5, 0.3],
     [23, 0.3],
   ])('seed %i at %f: creates and deletes under faults leave no duplicate, nothing behind and no stuck row', async (seed, rate) => {
-    const { hosts, clock, fake: f, create } = await setup(seed)
-    const p = proxy!
-    let worst = 0
-    let peak = 0
-    const pass = async (ms: number): Promise<void> => {
-      clock.advance(ms)
-      await p.releaseDue()
-      await hosts.refresh().catch(() => undefined)
-      worst = Math.max(worst, mostPerHost(f))
-      peak = Math.max(peak, f.state.servers.size)
-    }
-
-    p.setRate(rate)
-    for (let n = 0; n < 6; n++) {
-      const mode: TunnelMode = n % 2 ? 'https' : 'tcp'
-      await create(`exit-fault-${n}`, mode).catch(() => undefined)
-      await pass(2_000)
-    }
-    for (let n = 0; n < 40; n++) await pass(10_000)
-    for (const host of hosts.snapshot().hosts) await hosts.delete({ by: 'id', hostId: host.id }).catch(() => undefined)
-    for (let n = 0; n < 40; n++) await pass(10_000)
-
-    p.setRate(0)
-    await p.releaseAll()
-    for (let n = 0; n < 60 && (hosts.snapshot().hosts.length > 0 || leftovers(f) > 0); n++) {
-      for (const host of hosts.snapshot().hosts) if (!host.busy || host.state !== 'deleting') await hosts.delete({ by: 'id', hostId: host.id }).catch(() => undefined)
-      await pass(30_000)
-      f.settle()
-    }
-
-    const faults = Object.values(p.stats.faults).reduce((a, b) => a + b, 0)
-    expect(faults).toBeGreaterThan(5)
-    expect(peak).toBeGreaterThanOrEqual(3)
-    expect(worst).toBe(1)
+    const service = await setup(seed)
+    const { hosts, fake: f } = service
+    const run = await createAndDeleteUnderFaults(service, service.proxy!, rate, {
+      instances: () => f.state.servers.size,
+      mostPerHost: () => mostPerHost(f),
+      leftovers: () => leftovers(f),
+      afterCleanupPass: () => f.settle(),
+    })
+    expect(run.faults).toBeGreaterThan(5)
+    expect(run.peak).toBeGreaterThanOrEqual(3)
+    expect(run.worst).toBe(1)
     expect(leftovers(f)).toBe(0)
     expect(hosts.snapshot().hosts).toEqual([])
   }, 180_000)

@@ -3,12 +3,14 @@
  * advanced explicitly, so nothing here sleeps for a server.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { AppError, outcomeUnknown, type AppErrorInfo } from '../../src/shared/errors'
-import type { HostLocator, TunnelMode } from '../../src/shared/domain'
+import { outcomeUnknown } from '../../src/shared/errors'
+import type { HostLocator } from '../../src/shared/domain'
 import type { CloudContext, ProvisionSpec, Provisioner, StepResult } from '../../src/main/clouds/types'
 import { buildPlans, createScalewayProvisioner, PROGRESS, SCALEWAY_MANIFEST, SERVER_STATES, serverState } from '../../src/main/clouds/scaleway'
 import { generateHostName, hostNameProblem } from '../../src/shared/naming'
 import { FAKE_ORGANIZATION, startFakeScaleway, type FakeScaleway, type FakeScalewayOptions } from '../fakes/scaleway'
+import { appError } from '../support/app-error'
+import { specMaker } from '../support/adapter-steps'
 
 const ACTIVATE_MS = 60_000
 const DELETE_MS = 10_000
@@ -27,18 +29,7 @@ async function setup(options: FakeScalewayOptions = {}, provisioner: Provisioner
 
 const signal = (): AbortSignal => AbortSignal.timeout(5_000)
 
-function spec(hostId: string, mode: TunnelMode = 'tcp', overrides: Partial<ProvisionSpec> = {}): ProvisionSpec {
-  return {
-    hostId,
-    name: `exit-calm-otter-${hostId}`,
-    region: 'fr-par-1',
-    plan: 'STARDUST1-S',
-    userData: '#cloud-config\nruncmd:\n  - echo "inlets exit server"\n',
-    tunnel: { mode, inletsVersion: '0.11.14', domains: mode === 'https' ? ['tunnel.example.com'] : [], letsEncryptIssuer: 'staging' },
-    tags: { app: 'exitdesk', host: `exitdesk-host-${hostId}` },
-    ...overrides,
-  }
-}
+const spec = specMaker({ region: 'fr-par-1', plan: 'STARDUST1-S', userData: '#cloud-config\nruncmd:\n  - echo "inlets exit server"\n' })
 
 const startLocator = (region = 'fr-par-1'): HostLocator => ({ region, attached: [] })
 
@@ -58,15 +49,6 @@ async function tearDown(f: FakeScaleway, p: Provisioner, ctx: CloudContext, loca
     step = await p.delete(ctx, step.locator, step.progress, signal())
   }
   return step
-}
-
-async function appError(promise: Promise<unknown>): Promise<AppErrorInfo> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(AppError)
-  return (error as AppError).info
 }
 
 function expectEmpty(f: FakeScaleway): void {
@@ -278,7 +260,6 @@ describe('Scaleway adapter: retries never double', () => {
     expect(step.progress).toBe(PROGRESS.tagged)
     expect((await p.listByTag(ctx, 'fr-par-1', 'exitdesk', signal())).map((o) => o.tags)).toEqual([['exitdesk', s.tags.host]])
   })
-
 
   it('a server create that timed out but was carried out is found by its host tag, not made again', async () => {
     const { ctx, p, fake } = await setup()

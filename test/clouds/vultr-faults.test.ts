@@ -6,26 +6,17 @@
  * created and deleted under faults, then the faults stop; nothing may be doubled for long, left
  * behind or stuck. The fake's time follows the service's fake clock.
  */
-import { randomUUID } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createVultrProvisioner } from '../../src/main/clouds/vultr'
-import type { TunnelMode } from '../../src/shared/domain'
 import { startFakeVultr, type FakeVultr } from '../fakes/vultr'
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy'
-import { FakeClock, makeHostService } from '../support/harness'
+import { closeAfterEach, createAndDeleteUnderFaults, serviceOnFake } from '../support/cloud-service'
+import { startFaultProxy } from '../support/fault-proxy'
+import { FakeClock } from '../support/harness'
 
 /** A short per-request deadline, so a held answer times out in real time quickly. */
 const TIMEOUT_MS = 400
 const MARKER = 'exitdesk-account-marker'
-let fake: FakeVultr | undefined
-let proxy: FaultProxy | undefined
-
-afterEach(async () => {
-  await proxy?.close()
-  await fake?.close()
-  proxy = undefined
-  fake = undefined
-})
+const closeLater = closeAfterEach()
 
 /** Live instances per host tag: more than one is a duplicate (a create carried out late). */
 function mostPerHost(f: FakeVultr): number {
@@ -47,51 +38,23 @@ describe('Vultr under faults, in the host service', () => {
     [3, 0.4],
   ])('seed %i at %f: creates and deletes under faults leave nothing behind and no stuck row', async (seed, rate) => {
     const clock = new FakeClock()
-    fake = await startFakeVultr({ clock, activateAfterMs: 3_000, okAfterMs: 6_000, deleteAfterMs: 4_000 })
-    const f = fake
-    proxy = await startFaultProxy({ target: f.url, seed, rate: 0, clock, giveUpMs: 3_000 })
-    const p = proxy
-    const service = await makeHostService({ clock, provisioners: [createVultrProvisioner({ timeoutMs: TIMEOUT_MS })] })
-    const account = await service.accounts.add({ cloud: 'vultr', label: 'Faults', endpoint: p.url, credentials: { token: f.token } })
-    let peak = 0
-    const pass = async (ms: number): Promise<void> => {
-      clock.advance(ms)
-      await p.releaseDue()
-      await service.hosts.refresh().catch(() => undefined)
-      peak = Math.max(peak, f.state.instances.size)
-    }
+    const f = closeLater(await startFakeVultr({ clock, activateAfterMs: 3_000, okAfterMs: 6_000, deleteAfterMs: 4_000 }))
+    const proxy = closeLater(await startFaultProxy({ target: f.url, seed, rate: 0, clock, giveUpMs: 3_000 }))
+    const service = await serviceOnFake({ clock, provisioner: createVultrProvisioner({ timeoutMs: TIMEOUT_MS }), account: { cloud: 'vultr', label: 'Faults', endpoint: proxy.url, credentials: { token: f.token } }, host: { region: 'lhr', plan: 'vc2-1c-1gb', domain: 'tunnel.example.com' } })
+    const run = await createAndDeleteUnderFaults(service, proxy, rate, {
+      instances: () => f.state.instances.size,
+      mostPerHost: () => mostPerHost(f),
+      leftovers: () => f.state.instances.size + hostGroups(f),
+    })
 
-    p.setRate(rate)
-    for (let n = 0; n < 6; n++) {
-      const mode: TunnelMode = n % 2 ? 'https' : 'tcp'
-      await service.hosts
-        .create({ requestId: randomUUID(), accountId: account.id, name: `exit-fault-${n}`, region: 'lhr', plan: 'vc2-1c-1gb', tunnel: { mode, inletsVersion: '0.11.14', domains: mode === 'https' ? ['tunnel.example.com'] : [], letsEncryptIssuer: 'staging' } })
-        .catch(() => undefined)
-      await pass(2_000)
-    }
-    // Let the creates settle under faults, then delete every row there is (adopted ones too).
-    for (let n = 0; n < 40; n++) await pass(10_000)
-    const settledWorst = mostPerHost(f)
-    for (const host of service.hosts.snapshot().hosts) await service.hosts.delete({ by: 'id', hostId: host.id }).catch(() => undefined)
-    for (let n = 0; n < 40; n++) await pass(10_000)
-
-    // The faults stop; everything still under way finishes.
-    p.setRate(0)
-    await p.releaseAll()
-    for (let n = 0; n < 60 && (service.hosts.snapshot().hosts.length > 0 || f.state.instances.size + hostGroups(f) > 0); n++) {
-      for (const host of service.hosts.snapshot().hosts) if (!host.busy || host.state !== 'deleting') await service.hosts.delete({ by: 'id', hostId: host.id }).catch(() => undefined)
-      await pass(30_000)
-    }
-
-    const faults = Object.values(p.stats.faults).reduce((a, b) => a + b, 0)
-    expect(faults).toBeGreaterThan(5)
+    expect(run.faults).toBeGreaterThan(5)
     expect(f.state.instances.size).toBe(0)
     expect(hostGroups(f)).toBe(0)
     expect(service.hosts.snapshot().hosts).toEqual([])
     // The account's marker group is never touched by a teardown.
     expect([...f.state.groups.values()].map((group) => group.description)).toEqual([MARKER])
     // Once the creates settled, one instance per host; and hosts were really made.
-    expect(settledWorst).toBeLessThanOrEqual(1)
-    expect(peak).toBeGreaterThanOrEqual(4)
+    expect(run.settledWorst).toBeLessThanOrEqual(1)
+    expect(run.peak).toBeGreaterThanOrEqual(4)
   }, 180_000)
 })

@@ -4,44 +4,24 @@
  * (a create Vultr carried out although its answer was lost, and one it carried out late). The
  * service runs on a fake clock that the fake Vultr follows too, so nothing sleeps.
  */
-import { randomUUID } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { BudgetRegistry } from '../../src/main/clouds/budget'
 import type { CloudContext } from '../../src/main/clouds/types'
 import { createVultrProvisioner, VULTR_MANIFEST } from '../../src/main/clouds/vultr'
 import { AppError } from '../../src/shared/errors'
 import { LATE_CREATE_WINDOW_MS } from '../../src/main/hosts/stepping'
-import type { TunnelMode } from '../../src/shared/domain'
 import { startFakeVultr, type FakeVultr, type FakeVultrOptions } from '../fakes/vultr'
-import { FakeClock, makeHostService } from '../support/harness'
+import { closeAfterEach, serviceOnFake } from '../support/cloud-service'
+import { FakeClock } from '../support/harness'
 
 const MARKER = 'exitdesk-account-marker'
-let fake: FakeVultr | undefined
-afterEach(async () => {
-  await fake?.close()
-  fake = undefined
-})
+const closeLater = closeAfterEach()
 
 async function setup(options: FakeVultrOptions = {}) {
   const clock = new FakeClock()
-  fake = await startFakeVultr({ activateAfterMs: 2_000, okAfterMs: 4_000, deleteAfterMs: 2_000, clock, ...options })
-  const service = await makeHostService({ clock, provisioners: [createVultrProvisioner({ timeoutMs: 400 })] })
-  const account = await service.accounts.add({ cloud: 'vultr', label: 'Vultr', endpoint: fake.url, credentials: { token: fake.token } })
-  const f = fake
-  const pass = async (ms: number): Promise<void> => {
-    clock.advance(ms)
-    await service.hosts.refresh()
-  }
-  const create = (name: string, mode: TunnelMode = 'tcp') =>
-    service.hosts.create({
-      requestId: randomUUID(),
-      accountId: account.id,
-      name,
-      region: 'lhr',
-      plan: 'vc2-1c-1gb',
-      tunnel: { mode, inletsVersion: '0.11.14', domains: mode === 'https' ? ['tunnel.exitdesk-owner.dev'] : [], letsEncryptIssuer: 'staging' },
-    })
-  return { ...service, fake: f, account, pass, create }
+  const f = closeLater(await startFakeVultr({ activateAfterMs: 2_000, okAfterMs: 4_000, deleteAfterMs: 2_000, clock, ...options }))
+  const service = await serviceOnFake({ clock, provisioner: createVultrProvisioner({ timeoutMs: 400 }), account: { cloud: 'vultr', label: 'Vultr', endpoint: f.url, credentials: { token: f.token } }, host: { region: 'lhr', plan: 'vc2-1c-1gb' } })
+  return { ...service, fake: f }
 }
 
 const posts = (f: FakeVultr, path: string): number => f.requests.filter((r) => r.method === 'POST' && r.path === path).length
@@ -149,10 +129,10 @@ describe('Vultr in the host service', () => {
 describe('Vultr budget: 30 requests a second', () => {
   it('a background burst stops at 27 in one second without a single 429; a click still has room; the next second goes on', async () => {
     const clock = new FakeClock()
-    fake = await startFakeVultr({ clock })
+    const fake = closeLater(await startFakeVultr({ clock }))
     const budget = new BudgetRegistry(clock).for('acct-1', VULTR_MANIFEST)!
     const p = createVultrProvisioner()
-    const ctx = (priority: 'user' | 'background'): CloudContext => ({ accountId: 'acct-1', credentials: { token: fake!.token }, endpoint: fake!.url, budget, priority })
+    const ctx = (priority: 'user' | 'background'): CloudContext => ({ accountId: 'acct-1', credentials: { token: fake.token }, endpoint: fake.url, budget, priority })
     const id = 'cb676a46-66fd-4dfb-b839-443f2e6c0b60'
     let passed = 0
     let refused = 0

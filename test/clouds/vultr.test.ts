@@ -3,12 +3,14 @@
  * advanced explicitly, so nothing here sleeps for an instance.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { AppError, outcomeUnknown, type AppErrorInfo } from '../../src/shared/errors'
-import type { HostLocator, TunnelMode } from '../../src/shared/domain'
-import type { CloudContext, ProvisionSpec, Provisioner, StepResult } from '../../src/main/clouds/types'
+import { outcomeUnknown } from '../../src/shared/errors'
+import type { HostLocator } from '../../src/shared/domain'
+import type { CloudContext, Provisioner } from '../../src/main/clouds/types'
 import { ACCOUNT_MARKER, createVultrProvisioner, instanceState, VULTR_MANIFEST } from '../../src/main/clouds/vultr'
 import { generateHostName, hostNameProblem } from '../../src/shared/naming'
 import { startFakeVultr, type FakeVultr, type FakeVultrOptions } from '../fakes/vultr'
+import { appError } from '../support/app-error'
+import { deleteSteps, provisionSteps, specMaker } from '../support/adapter-steps'
 
 const ACTIVATE_MS = 60_000
 const OK_MS = 90_000
@@ -29,43 +31,15 @@ async function setup(options: FakeVultrOptions = {}, provisioner: Provisioner = 
 
 const signal = (): AbortSignal => AbortSignal.timeout(5_000)
 
-function spec(hostId: string, mode: TunnelMode = 'tcp', overrides: Partial<ProvisionSpec> = {}): ProvisionSpec {
-  return {
-    hostId,
-    name: `exit-calm-otter-${hostId}`,
-    region: 'lhr',
-    plan: 'vc2-1c-1gb',
-    userData: '#cloud-config\nruncmd:\n  - echo "inlets exit server"\n',
-    tunnel: { mode, inletsVersion: '0.11.7', domains: mode === 'https' ? ['tunnel.example.com'] : [], letsEncryptIssuer: 'staging' },
-    tags: { app: 'exitdesk', host: `exitdesk-host-${hostId}` },
-    ...overrides,
-  }
-}
+const spec = specMaker({ region: 'lhr', plan: 'vc2-1c-1gb', userData: '#cloud-config\nruncmd:\n  - echo "inlets exit server"\n', inletsVersion: '0.11.7' })
 
 const startLocator = (region = 'lhr'): HostLocator => ({ region, attached: [] })
 
 /** Create steps as the host service calls them (each one quick), until done or `limit` calls. */
-async function create(p: Provisioner, ctx: CloudContext, s: ProvisionSpec, limit = 5): Promise<StepResult> {
-  let step = await p.provision(ctx, s, startLocator(s.region), undefined, signal())
-  for (let calls = 1; !step.done && calls < limit; calls++) step = await p.provision(ctx, s, step.locator, step.progress, signal())
-  return step
-}
+const create = provisionSteps(signal, 5)
 
 /** Teardown steps until done or waiting for Vultr to remove the instance. */
-async function tearDown(p: Provisioner, ctx: CloudContext, from: { locator: HostLocator; progress?: string }, limit = 8): Promise<StepResult> {
-  let step = await p.delete(ctx, from.locator, from.progress, signal())
-  for (let calls = 1; !step.done && step.progress !== 'instance-delete-requested' && calls < limit; calls++) step = await p.delete(ctx, step.locator, step.progress, signal())
-  return step
-}
-
-async function appError(promise: Promise<unknown>): Promise<AppErrorInfo> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(AppError)
-  return (error as AppError).info
-}
+const tearDown = deleteSteps(signal, 'instance-delete-requested')
 
 const ruleKeys = (fake: FakeVultr, groupId: string): string[] =>
   fake.state.groups

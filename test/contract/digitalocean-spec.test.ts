@@ -6,88 +6,44 @@
  * ../shared/provider-specs) and never copied into the project. Without the spec or prism the
  * suite skips with a printed reason, except when CI is set: then it fails.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { createServer, connect } from 'node:net'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { AppError } from '../../src/shared/errors'
 import type { HostLocator } from '../../src/shared/domain'
 import type { CloudContext, ProvisionSpec } from '../../src/main/clouds/types'
 import { createDigitalOceanProvisioner } from '../../src/main/clouds/digitalocean'
 import { startFakeDigitalOcean, type FakeDigitalOcean } from '../fakes/digitalocean'
+import { tearDownAll } from '../support/teardown'
+import { PROVIDER_SPECS, prismSuite, startPrismProxy, until, type PrismProxy } from '../support/prism'
 
-const SPECS = process.env.EXITDESK_PROVIDER_SPECS ?? path.resolve('../shared/provider-specs')
-const SPEC_DIR = path.join(SPECS, 'digitalocean', 'specification')
+const SPEC_DIR = path.join(PROVIDER_SPECS, 'digitalocean', 'specification')
 const SPEC_FILE = ['exit-node-subset.v2.yaml', 'DigitalOcean-public.v2.yaml'].map((name) => path.join(SPEC_DIR, name)).find((file) => existsSync(file))
-const PRISM = path.resolve('node_modules/.bin/prism')
 const ACTIVATE_MS = 30_000
 const DELETE_MS = 5_000
 
-const skipReason = !SPEC_FILE
-  ? `no DigitalOcean OpenAPI description under ${SPEC_DIR} (set EXITDESK_PROVIDER_SPECS to the provider-specs folder)`
-  : !existsSync(PRISM)
-    ? `prism is not installed at ${PRISM}`
-    : undefined
-const isTruthy = (value: string | undefined): boolean => Boolean(value) && !['0', 'false', 'no'].includes(value!.toLowerCase())
-/** Under CI a missing spec or prism is a failure, so CI cannot pass without running the contract for real. */
-const REQUIRED = isTruthy(process.env.CI)
-
-if (skipReason) {
-  if (REQUIRED) {
-    describe('DigitalOcean contract test prerequisites', () => {
-      it('are present (required because CI is set)', () => {
-        expect.fail(`The DigitalOcean contract test cannot run: ${skipReason}`)
-      })
-    })
-  } else {
-    console.warn(`Skipping the DigitalOcean contract test: ${skipReason}`)
-  }
-}
-
-const suite = skipReason ? describe.skip : describe
+const suite = prismSuite('DigitalOcean contract test', SPEC_FILE, `no DigitalOcean OpenAPI description under ${SPEC_DIR}`)
 
 suite('DigitalOcean adapter vs the official OpenAPI description (prism proxy)', () => {
   let fake: FakeDigitalOcean
-  let prism: ChildProcess
-  let prismUrl = ''
-  let log = ''
+  let prism: PrismProxy
   let ctx: CloudContext
   const p = createDigitalOceanProvisioner()
   const signal = (): AbortSignal => AbortSignal.timeout(10_000)
 
   beforeAll(async () => {
     fake = await startFakeDigitalOcean({ activateAfterMs: ACTIVATE_MS, deleteAfterMs: DELETE_MS })
-    const port = await freePort()
-    prism = spawn(PRISM, ['proxy', SPEC_FILE!, fake.url, '-h', '127.0.0.1', '-p', String(port), '--errors'], { stdio: ['ignore', 'pipe', 'pipe'] })
-    prism.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()))
-    prism.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()))
-    prismUrl = `http://127.0.0.1:${port}`
-    await waitForPrism(port, () => log, prism, 60_000)
-    ctx = { accountId: 'contract', credentials: { token: fake.token }, endpoint: prismUrl }
+    prism = await startPrismProxy(SPEC_FILE!, fake.url, 60_000)
+    ctx = { accountId: 'contract', credentials: { token: fake.token }, endpoint: prism.url }
   }, 90_000)
 
   afterAll(async () => {
-    if (prism && prism.exitCode === null) {
-      const exited = new Promise<void>((resolve) => prism.once('exit', () => resolve()))
-      prism.kill('SIGTERM')
-      const timer = setTimeout(() => prism.kill('SIGKILL'), 5_000)
-      await exited
-      clearTimeout(timer)
-    }
+    await prism?.stop()
     await fake?.close()
   })
 
   /** Prism's log lines for the requests `run` made (prism logs a little after it answers). */
-  async function logged(run: () => Promise<void>): Promise<string> {
-    const mark = log.length
-    const sent = fake.requests.length
-    await run()
-    const forwarded = fake.requests.length - sent
-    await until(() => (log.slice(mark).match(/Received forward response/g) ?? []).length >= forwarded)
-    await new Promise((resolve) => setTimeout(resolve, 200))
-    return log.slice(mark)
-  }
+  const logged = (run: () => Promise<void>): Promise<string> => prism.logged(run, () => fake.requests.length)
 
   it('verify, catalog, both provision modes, status, list and teardown pass with no violation', async () => {
     const output = await logged(async () => {
@@ -114,18 +70,11 @@ suite('DigitalOcean adapter vs the official OpenAPI description (prism proxy)', 
       const listed = await p.listByTag(ctx, 'account', 'exitdesk', signal())
       expect(listed).toHaveLength(2)
 
-      // Teardown: both droplets, then (once gone) the firewall.
-      const steps = await Promise.all([tcp.locator, https2.locator].map((locator) => p.delete(ctx, locator, undefined, signal())))
-      expect(steps.map((step) => step.done)).toEqual([false, false])
-      fake.advance(DELETE_MS)
-      // One quick step a call (droplet gone; firewall and droplets by tag; one DELETE each), as the host service calls it.
-      const finish = async (from: { locator: HostLocator; progress?: string }) => {
-        let step = await p.delete(ctx, from.locator, from.progress, signal())
-        for (let calls = 1; !step.done && calls < 8; calls++) step = await p.delete(ctx, step.locator, step.progress, signal())
-        return step
-      }
-      const finals = await Promise.all(steps.map(finish))
-      expect(finals.map((step) => step.done)).toEqual([true, true])
+      // Teardown: both droplets, then (once gone) the firewall; one quick step a call (droplet
+      // gone; firewall and droplets by tag; one DELETE each), as the host service calls it.
+      const teardown = await tearDownAll(p, ctx, [tcp.locator, https2.locator], { between: () => fake.advance(DELETE_MS), signal })
+      expect(teardown.first.map((step) => step.done)).toEqual([false, false])
+      expect(teardown.finals.map((step) => step.done)).toEqual([true, true])
       await expect(p.status(ctx, tcp.locator, signal())).resolves.toBeNull()
     })
     expect(fake.state.droplets.size).toBe(0)
@@ -137,7 +86,7 @@ suite('DigitalOcean adapter vs the official OpenAPI description (prism proxy)', 
 
   it('rejects a request that breaks the spec before it reaches the fake (validation is real)', async () => {
     const before = fake.requests.length
-    const response = await fetch(`${prismUrl}/v2/droplets`, {
+    const response = await fetch(`${prism.url}/v2/droplets`, {
       method: 'POST',
       headers: { authorization: `Bearer ${fake.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ region: 42 }),
@@ -153,8 +102,8 @@ suite('DigitalOcean adapter vs the official OpenAPI description (prism proxy)', 
     const error = await p.status(ctx, { region: 'lon1', instanceId: '1', attached: [] }, signal()).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(AppError)
     expect((error as AppError).info.code).toBe('provider-unavailable')
-    await until(() => /errors#VIOLATIONS/.test(log))
-    expect(log).toMatch(/Response body property droplet must have required property 'name'|errors#VIOLATIONS/)
+    await until(() => /errors#VIOLATIONS/.test(prism.log))
+    expect(prism.log).toMatch(/Response body property droplet must have required property 'name'|errors#VIOLATIONS/)
   })
 })
 
@@ -172,43 +121,4 @@ function hostSpec(hostId: string, mode: 'tcp' | 'https'): ProvisionSpec {
 
 function start(): HostLocator {
   return { region: 'lon1', attached: [] }
-}
-
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-/** Resolves once prism says it is listening and its port accepts a connection. */
-async function waitForPrism(port: number, output: () => string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`prism exited early (${child.exitCode}):\n${output().slice(-2000)}`)
-    if (/listening on/i.test(output()) && (await accepts(port))) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`prism did not start within ${timeoutMs} ms:\n${output().slice(-2000)}`)
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
 }

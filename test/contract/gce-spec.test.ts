@@ -17,40 +17,23 @@
  * never copied into the project. Without it (or Prism) the suites skip with a printed reason,
  * except when CI is set: then they fail.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { createServer, request as httpRequest, type Server } from 'node:http'
 import path from 'node:path'
 import { OAuth2Client } from 'google-auth-library'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { HostLocator } from '../../src/shared/domain'
 import type { CloudContext, ProvisionSpec, Provisioner, StepResult } from '../../src/main/clouds/types'
 import { createGceProvisioner } from '../../src/main/clouds/gce'
 import { startFakeGce, type FakeGce, type RecordedRequest } from '../fakes/gce'
 import { listenOnLoopback } from '../support/listeners'
+import { missingSpec, PROVIDER_SPECS, prismSuite, requirePrerequisites, startPrismProxy, type PrismProxy } from '../support/prism'
 
-const SPECS = process.env.EXITDESK_PROVIDER_SPECS ?? path.resolve('../shared/provider-specs')
-const DISCOVERY = path.join(SPECS, 'gcp', 'compute.v1.discovery.json')
-const OPENAPI = path.join(SPECS, 'gcp', 'compute.v1.openapi3.apisguru.json')
-const PRISM = path.resolve('node_modules/.bin/prism')
-const isTruthy = (value: string | undefined): boolean => Boolean(value) && !['0', 'false', 'no'].includes(value!.toLowerCase())
-const REQUIRED = isTruthy(process.env.CI)
+const DISCOVERY = path.join(PROVIDER_SPECS, 'gcp', 'compute.v1.discovery.json')
+const OPENAPI = path.join(PROVIDER_SPECS, 'gcp', 'compute.v1.openapi3.apisguru.json')
 
-const discoveryMissing = existsSync(DISCOVERY) ? undefined : `no GCE discovery document at ${DISCOVERY} (set EXITDESK_PROVIDER_SPECS to the provider-specs folder)`
-const prismMissing = !existsSync(OPENAPI) ? `no GCE OpenAPI conversion at ${OPENAPI}` : !existsSync(PRISM) ? `prism is not installed at ${PRISM}` : undefined
-for (const [what, reason] of [
-  ['discovery', discoveryMissing],
-  ['prism', prismMissing],
-] as const) {
-  if (!reason) continue
-  if (REQUIRED) {
-    describe(`GCE contract test (${what}) prerequisites`, () => {
-      it('are present (required because CI is set)', () => expect.fail(`The GCE contract test cannot run: ${reason}`))
-    })
-  } else {
-    console.warn(`Skipping the GCE contract test (${what}): ${reason}`)
-  }
-}
+const discoverySuite = requirePrerequisites('GCE contract test (discovery)', existsSync(DISCOVERY) ? undefined : missingSpec(`no GCE discovery document at ${DISCOVERY}`))
+const conversionSuite = prismSuite('GCE contract test (prism)', OPENAPI, `no GCE OpenAPI conversion at ${OPENAPI}`)
 
 const OPERATION_MS = 1_000
 const signal = (): AbortSignal => AbortSignal.timeout(20_000)
@@ -202,7 +185,7 @@ function checkAgainstDiscovery(doc: Discovery, requests: RecordedRequest[]): str
   return problems
 }
 
-describe.skipIf(Boolean(discoveryMissing))('GCE adapter vs compute.v1.discovery.json', () => {
+discoverySuite('GCE adapter vs compute.v1.discovery.json', () => {
   it('every request (method, path, path values, query, body) and every answer of the fake is in the document', async () => {
     const fake = await startFakeGce({ operationMs: OPERATION_MS, stagingAfterMs: 100, runningAfterMs: 200, maxPageSize: 1 })
     try {
@@ -244,24 +227,18 @@ describe.skipIf(Boolean(discoveryMissing))('GCE adapter vs compute.v1.discovery.
   })
 })
 
-describe.skipIf(Boolean(prismMissing))('GCE adapter vs the OpenAPI conversion (prism proxy --errors)', () => {
+conversionSuite('GCE adapter vs the OpenAPI conversion (prism proxy --errors)', () => {
   let fake: FakeGce
-  let prism: ChildProcess
+  let prism: PrismProxy
   let front: Server
-  let log = ''
   let endpoint = ''
 
   beforeAll(async () => {
     fake = await startFakeGce({ operationMs: OPERATION_MS, stagingAfterMs: 100, runningAfterMs: 200, maxPageSize: 1 })
-    const portProbe = createServer()
-    const prismPort = await listenOnLoopback(portProbe)
-    await new Promise<void>((resolve) => portProbe.close(() => resolve()))
-    prism = spawn(PRISM, ['proxy', OPENAPI, fake.url, '-h', '127.0.0.1', '-p', String(prismPort), '--errors'], { stdio: ['ignore', 'pipe', 'pipe'] })
-    prism.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()))
-    prism.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()))
+    prism = await startPrismProxy(OPENAPI, fake.url, 120_000)
     // The front strips the base path Prism does not, and passes everything else through.
     front = createServer((request, response) => {
-      const upstream = httpRequest({ host: '127.0.0.1', port: prismPort, method: request.method, path: (request.url ?? '/').replace(/^\/compute\/v1(?=\/)/, ''), headers: request.headers }, (answer) => {
+      const upstream = httpRequest({ host: '127.0.0.1', port: prism.port, method: request.method, path: (request.url ?? '/').replace(/^\/compute\/v1(?=\/)/, ''), headers: request.headers }, (answer) => {
         response.writeHead(answer.statusCode ?? 502, answer.headers)
         answer.pipe(response)
       })
@@ -269,21 +246,10 @@ describe.skipIf(Boolean(prismMissing))('GCE adapter vs the OpenAPI conversion (p
       request.pipe(upstream)
     })
     endpoint = `http://127.0.0.1:${await listenOnLoopback(front)}`
-    const deadline = Date.now() + 120_000
-    while (!/Prism is listening/.test(log)) {
-      if (prism.exitCode !== null || Date.now() > deadline) throw new Error(`prism did not start:\n${log.slice(-2000)}`)
-      await new Promise((resolve) => setTimeout(resolve, 250))
-    }
   }, 150_000)
 
   afterAll(async () => {
-    if (prism && prism.exitCode === null) {
-      const exited = new Promise<void>((resolve) => prism.once('exit', () => resolve()))
-      prism.kill('SIGTERM')
-      const timer = setTimeout(() => prism.kill('SIGKILL'), 5_000)
-      await exited
-      clearTimeout(timer)
-    }
+    await prism?.stop()
     await new Promise<void>((resolve) => (front ? front.close(() => resolve()) : resolve()))
     await fake?.close()
   })
@@ -298,7 +264,7 @@ describe.skipIf(Boolean(prismMissing))('GCE adapter vs the OpenAPI conversion (p
     // The conversion documents only each method's 200 (the discovery document has no error
     // answers), so Prism warns about every 404; a 404 is how GCE says "gone"
     // (https://cloud.google.com/compute/docs/api/handling-errors). Any other finding fails.
-    const lines = log.split('\n')
+    const lines = prism.log.split('\n')
     const findings = lines.flatMap((line, index) => (/Request terminated with error|Violation/.test(line) ? [lines.slice(Math.max(0, index - 4), index + 1).join(' | ')] : []))
     const expected404 = (finding: string): boolean => /has returned 404/.test(finding) && /Unable to match the returned status code with those defined in the document: 200$/.test(finding)
     expect(findings.filter((finding) => !expected404(finding))).toEqual([])

@@ -8,28 +8,21 @@
  * EXITDESK_PROVIDER_SPECS (default ../shared/provider-specs) and never copied into the project.
  * Without the spec or Prism the suite skips with a printed reason, except when CI is set: then it fails.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
-import { connect, createServer } from 'node:net'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { AppError } from '../../src/shared/errors'
 import type { HostLocator } from '../../src/shared/domain'
 import type { CloudContext, ProvisionSpec, StepResult } from '../../src/main/clouds/types'
 import { createHetznerProvisioner } from '../../src/main/clouds/hetzner'
 import { startFakeHetzner, type FakeHetzner } from '../fakes/hetzner'
+import { tearDownAll } from '../support/teardown'
+import { PROVIDER_SPECS, prismSuite, startPrismProxy, until, type PrismProxy } from '../support/prism'
 
-const SPECS = process.env.EXITDESK_PROVIDER_SPECS ?? path.resolve('../shared/provider-specs')
-const SPEC_FILE = path.join(SPECS, 'hetzner', 'cloud.spec.json')
-const PRISM = path.resolve('node_modules/.bin/prism')
+const SPEC_FILE = path.join(PROVIDER_SPECS, 'hetzner', 'cloud.spec.json')
 const ACTIVATE_MS = 30_000
 const DELETE_MS = 5_000
 
-const skipReason = !existsSync(SPEC_FILE)
-  ? `no Hetzner Cloud API description at ${SPEC_FILE} (set EXITDESK_PROVIDER_SPECS to the provider-specs folder)`
-  : !existsSync(PRISM)
-    ? `prism is not installed at ${PRISM}`
-    : undefined
 /**
  * The description names its error answers with lower-case ranges ("4xx", "5xx"), where OpenAPI
  * 3 spells them "4XX"; Prism matches only the latter and reports every error answer as an
@@ -37,28 +30,12 @@ const skipReason = !existsSync(SPEC_FILE)
  * description's own 4xx schema by `expectDocumentedError` instead.
  */
 const LOWERCASE_RANGE = /^.*Violation: response Unable to match the returned status code with those defined in the document: \d{3},4xx,5xx\n?/gm
-const isTruthy = (value: string | undefined): boolean => Boolean(value) && !['0', 'false', 'no'].includes(value!.toLowerCase())
-const REQUIRED = isTruthy(process.env.CI)
 
-if (skipReason) {
-  if (REQUIRED) {
-    describe('Hetzner Cloud contract test prerequisites', () => {
-      it('are present (required because CI is set)', () => {
-        expect.fail(`The Hetzner Cloud contract test cannot run: ${skipReason}`)
-      })
-    })
-  } else {
-    console.warn(`Skipping the Hetzner Cloud contract test: ${skipReason}`)
-  }
-}
-
-const suite = skipReason ? describe.skip : describe
+const suite = prismSuite('Hetzner Cloud contract test', SPEC_FILE, `no Hetzner Cloud API description at ${SPEC_FILE}`)
 
 suite('Hetzner Cloud adapter vs the official API description (prism proxy)', () => {
   let fake: FakeHetzner
-  let prism: ChildProcess
-  let prismUrl = ''
-  let log = ''
+  let prism: PrismProxy
   let ctx: CloudContext
   const p = createHetznerProvisioner()
   const signal = (): AbortSignal => AbortSignal.timeout(20_000)
@@ -66,37 +43,18 @@ suite('Hetzner Cloud adapter vs the official API description (prism proxy)', () 
   beforeAll(async () => {
     // Primary IPs kept after their server, so the teardown's DELETE /primary_ips/{id} answers 204 here.
     fake = await startFakeHetzner({ activateAfterMs: ACTIVATE_MS, deleteAfterMs: DELETE_MS, autoDeletePrimaryIps: false })
-    const port = await freePort()
     const upstream = fake.url.replace(/\/v1$/, '')
-    prism = spawn(PRISM, ['proxy', SPEC_FILE, upstream, '-h', '127.0.0.1', '-p', String(port), '--errors'], { stdio: ['ignore', 'pipe', 'pipe'] })
-    prism.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()))
-    prism.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()))
-    prismUrl = `http://127.0.0.1:${port}`
-    await waitForPrism(port, () => log, prism, 90_000)
-    ctx = { accountId: 'contract', credentials: { token: fake.token }, endpoint: prismUrl }
+    prism = await startPrismProxy(SPEC_FILE, upstream, 90_000)
+    ctx = { accountId: 'contract', credentials: { token: fake.token }, endpoint: prism.url }
   }, 120_000)
 
   afterAll(async () => {
-    if (prism && prism.exitCode === null) {
-      const exited = new Promise<void>((resolve) => prism.once('exit', () => resolve()))
-      prism.kill('SIGTERM')
-      const timer = setTimeout(() => prism.kill('SIGKILL'), 5_000)
-      await exited
-      clearTimeout(timer)
-    }
+    await prism?.stop()
     await fake?.close()
   })
 
   /** Prism's log lines for the requests `run` made (Prism logs a little after it answers). */
-  async function logged(run: () => Promise<void>): Promise<string> {
-    const mark = log.length
-    const sent = fake.requests.length
-    await run()
-    const forwarded = fake.requests.length - sent
-    await until(() => (log.slice(mark).match(/Received forward response/g) ?? []).length >= forwarded)
-    await new Promise((resolve) => setTimeout(resolve, 200))
-    return log.slice(mark).replace(LOWERCASE_RANGE, '')
-  }
+  const logged = async (run: () => Promise<void>): Promise<string> => (await prism.logged(run, () => fake.requests.length)).replace(LOWERCASE_RANGE, '')
 
   it('verify, catalogue, both create modes, status, list and teardown pass with no violation', async () => {
     const output = await logged(async () => {
@@ -128,16 +86,9 @@ suite('Hetzner Cloud adapter vs the official API description (prism proxy)', () 
       expect(up?.ipv4).toMatch(/^198\.51\.100\./)
       expect(await p.listByTag(ctx, 'account', 'exitdesk', signal())).toHaveLength(3)
 
-      const steps = await Promise.all(created.map((step) => p.delete(ctx, step.locator, undefined, signal())))
-      expect(steps.map((step) => step.done)).toEqual([false, false, false])
-      fake.advance(DELETE_MS)
-      const finish = async (from: { locator: HostLocator; progress?: string }) => {
-        let step = await p.delete(ctx, from.locator, from.progress, signal())
-        for (let calls = 1; !step.done && calls < 10; calls++) step = await p.delete(ctx, step.locator, step.progress, signal())
-        return step
-      }
-      const finals = await Promise.all(steps.map(finish))
-      expect(finals.map((step) => step.done)).toEqual([true, true, true])
+      const teardown = await tearDownAll(p, ctx, created.map((step) => step.locator), { between: () => fake.advance(DELETE_MS), signal, limit: 10 })
+      expect(teardown.first.map((step) => step.done)).toEqual([false, false, false])
+      expect(teardown.finals.map((step) => step.done)).toEqual([true, true, true])
       await expect(p.status(ctx, created[0]!.locator, signal())).resolves.toBeNull()
     })
     expect(fake.state.servers.size).toBe(0)
@@ -154,10 +105,10 @@ suite('Hetzner Cloud adapter vs the official API description (prism proxy)', () 
     const output = await logged(async () => {
       const missing = await p.status(ctx, { region: 'hel1', instanceId: '424242', attached: [] }, signal())
       expect(missing).toBeNull()
-      await expectDocumentedError(`${prismUrl}/servers/424242`, fake.token, '/servers/{id}', 'get')
+      await expectDocumentedError(`${prism.url}/servers/424242`, fake.token, '/servers/{id}', 'get')
       fake.setFailure({ method: 'GET', path: '/servers', status: 429, code: 'rate_limit_exceeded', message: 'limit reached', times: 1 })
-      await expectDocumentedError(`${prismUrl}/servers`, fake.token, '/servers', 'get')
-      await expectDocumentedError(`${prismUrl}/servers`, 'not-the-token', '/servers', 'get')
+      await expectDocumentedError(`${prism.url}/servers`, fake.token, '/servers', 'get')
+      await expectDocumentedError(`${prism.url}/servers`, 'not-the-token', '/servers', 'get')
       fake.setFailure({ method: 'POST', path: '/servers', status: 422, code: 'invalid_input', message: "invalid input in field 'location'", times: 1 })
       const withFirewall = await p.provision(ctx, hostSpec('c4', 'tcp'), start(), undefined, signal())
       const refused = await p.provision(ctx, hostSpec('c4', 'tcp'), withFirewall.locator, withFirewall.progress, signal()).catch((caught: unknown) => caught)
@@ -171,7 +122,7 @@ suite('Hetzner Cloud adapter vs the official API description (prism proxy)', () 
 
   it('rejects a request that breaks the description before it reaches the fake (validation is real)', async () => {
     const before = fake.requests.length
-    const response = await fetch(`${prismUrl}/servers`, {
+    const response = await fetch(`${prism.url}/servers`, {
       method: 'POST',
       headers: { authorization: `Bearer ${fake.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'x', server_type: 42 }),
@@ -185,8 +136,8 @@ suite('Hetzner Cloud adapter vs the official API description (prism proxy)', () 
     const error = await p.status(ctx, { region: 'hel1', instanceId: '1', attached: [] }, signal()).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(AppError)
     expect((error as AppError).info.code).toBe('provider-unavailable')
-    await until(() => /errors#VIOLATIONS/.test(log))
-    expect(log).toMatch(/errors#VIOLATIONS/)
+    await until(() => /errors#VIOLATIONS/.test(prism.log))
+    expect(prism.log).toMatch(/errors#VIOLATIONS/)
   })
 })
 
@@ -222,42 +173,4 @@ function hostSpec(hostId: string, mode: 'tcp' | 'https', plan = 'cx23'): Provisi
 
 function start(): HostLocator {
   return { region: 'hel1', attached: [] }
-}
-
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-async function waitForPrism(port: number, output: () => string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`prism exited early (${child.exitCode}):\n${output().slice(-2000)}`)
-    if (/listening on/i.test(output()) && (await accepts(port))) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`prism did not start within ${timeoutMs} ms:\n${output().slice(-2000)}`)
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
 }

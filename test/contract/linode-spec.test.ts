@@ -26,12 +26,10 @@
  * relays it past prism as `x-relayed-filter`, which the fake also reads; the request and the
  * answer still pass through prism and are validated.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http'
-import { createServer, connect } from 'node:net'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { Ajv, type ValidateFunction } from 'ajv'
 import addFormats from 'ajv-formats'
 import { parse as parseYaml } from '@stoplight/yaml'
@@ -40,41 +38,19 @@ import type { HostLocator } from '../../src/shared/domain'
 import type { CloudContext, ProvisionSpec } from '../../src/main/clouds/types'
 import { createLinodeProvisioner } from '../../src/main/clouds/linode'
 import { startFakeLinode, type FakeLinode } from '../fakes/linode'
+import { tearDownAll } from '../support/teardown'
+import { PROVIDER_SPECS, prismSuite, startPrismProxy, until, type PrismProxy } from '../support/prism'
 
-const SPECS = process.env.EXITDESK_PROVIDER_SPECS ?? path.resolve('../shared/provider-specs')
-const SPEC_FILE = path.join(SPECS, 'linode', 'openapi.yaml')
-const PRISM = path.resolve('node_modules/.bin/prism')
+const SPEC_FILE = path.join(PROVIDER_SPECS, 'linode', 'openapi.yaml')
 const PROVISION_MS = 20_000
 const BOOT_MS = 10_000
 const DELETE_MS = 5_000
 
-const skipReason = !existsSync(SPEC_FILE)
-  ? `no Linode OpenAPI description at ${SPEC_FILE} (set EXITDESK_PROVIDER_SPECS to the provider-specs folder)`
-  : !existsSync(PRISM)
-    ? `prism is not installed at ${PRISM}`
-    : undefined
-const isTruthy = (value: string | undefined): boolean => Boolean(value) && !['0', 'false', 'no'].includes(value!.toLowerCase())
-const REQUIRED = isTruthy(process.env.CI)
-
-if (skipReason) {
-  if (REQUIRED) {
-    describe('Linode contract test prerequisites', () => {
-      it('are present (required because CI is set)', () => {
-        expect.fail(`The Linode contract test cannot run: ${skipReason}`)
-      })
-    })
-  } else {
-    console.warn(`Skipping the Linode contract test: ${skipReason}`)
-  }
-}
-
-const suite = skipReason ? describe.skip : describe
+const suite = prismSuite('Linode contract test', SPEC_FILE, `no Linode OpenAPI description at ${SPEC_FILE}`)
 
 suite('Linode adapter vs the official OpenAPI description (prism proxy)', () => {
   let fake: FakeLinode
-  let prism: ChildProcess
-  let prismUrl = ''
-  let log = ''
+  let prism: PrismProxy
   let ctx: CloudContext
   let router: { url: string; server: Server }
   let firewallCreate: FirewallValidators
@@ -84,39 +60,20 @@ suite('Linode adapter vs the official OpenAPI description (prism proxy)', () => 
 
   beforeAll(async () => {
     fake = await startFakeLinode({ provisionAfterMs: PROVISION_MS, bootAfterMs: BOOT_MS, deleteAfterMs: DELETE_MS, defaultFirewall: true })
-    const port = await freePort()
-    prism = spawn(PRISM, ['proxy', SPEC_FILE, fake.url, '-h', '127.0.0.1', '-p', String(port), '--errors'], { stdio: ['ignore', 'pipe', 'pipe'] })
-    prism.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()))
-    prism.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()))
-    prismUrl = `http://127.0.0.1:${port}`
+    prism = await startPrismProxy(SPEC_FILE, fake.url, 90_000)
     firewallCreate = firewallValidators(SPEC_FILE)
-    router = await startRouter(prismUrl, fake.url, firewallCreate, firewallProblems)
-    await waitForPrism(port, () => log, prism, 90_000)
+    router = await startRouter(prism.url, fake.url, firewallCreate, firewallProblems)
     ctx = { accountId: 'contract', credentials: { token: fake.token }, endpoint: router.url }
   }, 120_000)
 
   afterAll(async () => {
-    if (prism && prism.exitCode === null) {
-      const exited = new Promise<void>((resolve) => prism.once('exit', () => resolve()))
-      prism.kill('SIGTERM')
-      const timer = setTimeout(() => prism.kill('SIGKILL'), 5_000)
-      await exited
-      clearTimeout(timer)
-    }
+    await prism?.stop()
     await new Promise<void>((resolve) => (router ? router.server.close(() => resolve()) : resolve()))
     await fake?.close()
   })
 
   /** Prism's log lines for the requests `run` made (prism logs a little after it answers). */
-  async function logged(run: () => Promise<void>): Promise<string> {
-    const mark = log.length
-    const sent = fake.requests.length
-    await run()
-    const forwarded = fake.requests.length - sent
-    await until(() => (log.slice(mark).match(/Received forward response/g) ?? []).length >= forwarded)
-    await new Promise((resolve) => setTimeout(resolve, 200))
-    return log.slice(mark)
-  }
+  const logged = (run: () => Promise<void>): Promise<string> => prism.logged(run, () => fake.requests.length)
 
   it('verify, catalog, both create modes, status, list and teardown pass with no violation', async () => {
     const output = await logged(async () => {
@@ -144,16 +101,9 @@ suite('Linode adapter vs the official OpenAPI description (prism proxy)', () => 
       const listed = await p.listByTag(ctx, 'account', 'exitdesk', signal())
       expect(listed).toHaveLength(2)
 
-      const steps = await Promise.all([tcp.locator, https.locator].map((locator) => p.delete(ctx, locator, undefined, signal())))
-      expect(steps.map((step) => step.done)).toEqual([false, false])
-      fake.advance(DELETE_MS)
-      const finish = async (from: { locator: HostLocator; progress?: string }) => {
-        let step = await p.delete(ctx, from.locator, from.progress, signal())
-        for (let calls = 1; !step.done && calls < 8; calls++) step = await p.delete(ctx, step.locator, step.progress, signal())
-        return step
-      }
-      const finals = await Promise.all(steps.map(finish))
-      expect(finals.map((step) => step.done)).toEqual([true, true])
+      const teardown = await tearDownAll(p, ctx, [tcp.locator, https.locator], { between: () => fake.advance(DELETE_MS), signal })
+      expect(teardown.first.map((step) => step.done)).toEqual([false, false])
+      expect(teardown.finals.map((step) => step.done)).toEqual([true, true])
       await expect(p.status(ctx, tcp.locator, signal())).resolves.toBeNull()
     })
     expect(fake.state.instances.size).toBe(0)
@@ -170,7 +120,7 @@ suite('Linode adapter vs the official OpenAPI description (prism proxy)', () => 
 
   it('rejects a request that breaks the spec before it reaches the fake (validation is real)', async () => {
     const before = fake.requests.length
-    const response = await fetch(`${prismUrl}/v4/linode/instances`, {
+    const response = await fetch(`${prism.url}/v4/linode/instances`, {
       method: 'POST',
       headers: { authorization: `Bearer ${fake.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ region: 42, label: 'x', stackscript: true }),
@@ -187,7 +137,7 @@ suite('Linode adapter vs the official OpenAPI description (prism proxy)', () => 
     expect(firewallCreate.request({ ...body, rules: { ...body.rules, inbound_policy: 'MAYBE' } })).toBe(false)
     expect(firewallCreate.request({ ...body, rules: { inbound: [], outbound: [] } })).toBe(false)
     expect(firewallCreate.request({ ...body, rules: { ...body.rules, inbound: [{ ...body.rules.inbound[0], protocol: 'tcp' }] } })).toBe(false)
-    const response = await fetch(`${prismUrl}/v4/networking/firewalls`, { method: 'POST', headers: { authorization: `Bearer ${fake.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const response = await fetch(`${prism.url}/v4/networking/firewalls`, { method: 'POST', headers: { authorization: `Bearer ${fake.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
     expect(response.status).toBe(422)
     expect(JSON.stringify(await response.json())).toContain("found 'inbound_policy'")
   })
@@ -197,8 +147,8 @@ suite('Linode adapter vs the official OpenAPI description (prism proxy)', () => 
     const error = await p.status(ctx, { region: 'fr-par', instanceId: '1', attached: [] }, signal()).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(AppError)
     expect((error as AppError).info.code).toBe('provider-unavailable')
-    await until(() => /errors#VIOLATIONS/.test(log))
-    expect(log).toMatch(/errors#VIOLATIONS/)
+    await until(() => /errors#VIOLATIONS/.test(prism.log))
+    expect(prism.log).toMatch(/errors#VIOLATIONS/)
   })
 })
 
@@ -217,45 +167,6 @@ function hostSpec(hostId: string, mode: 'tcp' | 'https', fresh: boolean): Provis
 
 function start(): HostLocator {
   return { region: 'fr-par', attached: [] }
-}
-
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-/** Resolves once prism says it is listening and its port accepts a connection. */
-async function waitForPrism(port: number, output: () => string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`prism exited early (${child.exitCode}):\n${output().slice(-2000)}`)
-    if (/listening on/i.test(output()) && (await accepts(port))) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`prism did not start within ${timeoutMs} ms:\n${output().slice(-2000)}`)
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
 }
 
 /** The fake reads X-Filter under this name too (test/fakes/linode.ts). */

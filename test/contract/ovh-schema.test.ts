@@ -20,27 +20,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createOvhProvisioner } from '../../src/main/clouds/ovh'
 import type { CloudContext, ProvisionSpec } from '../../src/main/clouds/types'
 import { startFakeOvh, type FakeOvh } from '../fakes/ovh'
+import { missingSpec, PROVIDER_SPECS, requirePrerequisites } from '../support/prism'
 
-const SPECS = process.env.EXITDESK_PROVIDER_SPECS ?? path.resolve('../shared/provider-specs')
-const SCHEMA_FILE = path.join(SPECS, 'ovhcloud', 'cloud.json')
-const skipReason = existsSync(SCHEMA_FILE) ? undefined : `no OVH API schema at ${SCHEMA_FILE} (set EXITDESK_PROVIDER_SPECS to the provider-specs folder)`
-const isTruthy = (value: string | undefined): boolean => Boolean(value) && !['0', 'false', 'no'].includes(value!.toLowerCase())
-
-if (skipReason) {
-  if (isTruthy(process.env.CI)) {
-    describe('OVHcloud schema test prerequisites', () => {
-      it('are present (required because CI is set)', () => {
-        expect.fail(`The OVHcloud schema test cannot run: ${skipReason}`)
-      })
-    })
-  } else {
-    console.warn(`Skipping the OVHcloud schema test: ${skipReason}`)
-  }
-}
+const SCHEMA_FILE = path.join(PROVIDER_SPECS, 'ovhcloud', 'cloud.json')
+const suite = requirePrerequisites('OVHcloud schema test', existsSync(SCHEMA_FILE) ? undefined : missingSpec(`no OVH API schema at ${SCHEMA_FILE}`))
 
 interface Parameter {
   name?: string
@@ -153,8 +140,6 @@ function typeMatches(type: string, value: unknown): boolean {
       return true
   }
 }
-
-const suite = skipReason ? describe.skip : describe
 
 suite('OVHcloud requests and the fake\'s answers against OVH\'s /cloud schema', () => {
   let schema: Schema

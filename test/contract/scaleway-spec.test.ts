@@ -15,53 +15,29 @@
  * and never copied into the project. Without the spec or Prism the suite skips with a printed
  * reason, except when CI is set: then it fails.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { createServer, request as httpRequest, type Server } from 'node:http'
-import { connect, createServer as createNetServer } from 'node:net'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { AppError } from '../../src/shared/errors'
 import type { HostLocator } from '../../src/shared/domain'
 import type { CloudContext, ProvisionSpec, StepResult } from '../../src/main/clouds/types'
 import { createScalewayProvisioner } from '../../src/main/clouds/scaleway'
 import { startFakeScaleway, type FakeScaleway } from '../fakes/scaleway'
+import { PROVIDER_SPECS, prismSuite, startPrismProxy, until, type PrismProxy } from '../support/prism'
 
-const SPECS = process.env.EXITDESK_PROVIDER_SPECS ?? path.resolve('../shared/provider-specs')
-const SPEC_FILE = path.join(SPECS, 'scaleway', 'scaleway.instance.v1.Api.yml')
-const PRISM = path.resolve('node_modules/.bin/prism')
+const SPEC_FILE = path.join(PROVIDER_SPECS, 'scaleway', 'scaleway.instance.v1.Api.yml')
 const ACTIVATE_MS = 30_000
 const DELETE_MS = 5_000
 
-const skipReason = !existsSync(SPEC_FILE)
-  ? `no Scaleway Instance API description at ${SPEC_FILE} (set EXITDESK_PROVIDER_SPECS to the provider-specs folder)`
-  : !existsSync(PRISM)
-    ? `prism is not installed at ${PRISM}`
-    : undefined
 const UNDOCUMENTED_STATUS = /^.*Violation: response Unable to match the returned status code with those defined in the document.*\n?/gm
-const isTruthy = (value: string | undefined): boolean => Boolean(value) && !['0', 'false', 'no'].includes(value!.toLowerCase())
-const REQUIRED = isTruthy(process.env.CI)
 
-if (skipReason) {
-  if (REQUIRED) {
-    describe('Scaleway contract test prerequisites', () => {
-      it('are present (required because CI is set)', () => {
-        expect.fail(`The Scaleway contract test cannot run: ${skipReason}`)
-      })
-    })
-  } else {
-    console.warn(`Skipping the Scaleway contract test: ${skipReason}`)
-  }
-}
-
-const suite = skipReason ? describe.skip : describe
+const suite = prismSuite('Scaleway contract test', SPEC_FILE, `no Scaleway Instance API description at ${SPEC_FILE}`)
 
 suite('Scaleway adapter vs the Instance API description (prism proxy)', () => {
   let fake: FakeScaleway
-  let prism: ChildProcess
+  let prism: PrismProxy
   let router: Server
-  let prismUrl = ''
-  let log = ''
   let ctx: CloudContext
   // The description (2022) lists six zones; nl-ams-3, pl-waw-2 and pl-waw-3 opened later and
   // Prism refuses them (422), so the catalogue here asks only the zones the description knows.
@@ -70,13 +46,8 @@ suite('Scaleway adapter vs the Instance API description (prism proxy)', () => {
 
   beforeAll(async () => {
     fake = await startFakeScaleway({ activateAfterMs: ACTIVATE_MS, deleteAfterMs: DELETE_MS })
-    const port = await freePort()
-    prism = spawn(PRISM, ['proxy', SPEC_FILE, fake.url, '-h', '127.0.0.1', '-p', String(port), '--errors'], { stdio: ['ignore', 'pipe', 'pipe'] })
-    prism.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()))
-    prism.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()))
-    prismUrl = `http://127.0.0.1:${port}`
-    await waitForPrism(port, () => log, prism, 90_000)
-    router = await startRouter(prismUrl, fake.url)
+    prism = await startPrismProxy(SPEC_FILE, fake.url, 90_000)
+    router = await startRouter(prism.url, fake.url)
     const address = router.address()
     ctx = { accountId: 'contract', credentials: { accessKey: 'SCW0123456789ABCDEFG', secretKey: fake.secretKey, projectId: fake.projectId }, endpoint: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` }
   }, 120_000)
@@ -84,26 +55,12 @@ suite('Scaleway adapter vs the Instance API description (prism proxy)', () => {
   afterAll(async () => {
     await new Promise<void>((resolve) => (router ? router.close(() => resolve()) : resolve()))
     router?.closeAllConnections()
-    if (prism && prism.exitCode === null) {
-      const exited = new Promise<void>((resolve) => prism.once('exit', () => resolve()))
-      prism.kill('SIGTERM')
-      const timer = setTimeout(() => prism.kill('SIGKILL'), 5_000)
-      await exited
-      clearTimeout(timer)
-    }
+    await prism?.stop()
     await fake?.close()
   })
 
   /** Prism's log lines for the Instance requests `run` made (Prism logs a little after it answers). */
-  async function logged(run: () => Promise<void>): Promise<string> {
-    const mark = log.length
-    const sent = fake.requests.filter((r) => r.path.startsWith('/instance/')).length
-    await run()
-    const forwarded = fake.requests.filter((r) => r.path.startsWith('/instance/')).length - sent
-    await until(() => (log.slice(mark).match(/Received forward response/g) ?? []).length >= forwarded)
-    await new Promise((resolve) => setTimeout(resolve, 200))
-    return log.slice(mark).replace(UNDOCUMENTED_STATUS, '')
-  }
+  const logged = async (run: () => Promise<void>): Promise<string> => (await prism.logged(run, () => fake.requests.filter((r) => r.path.startsWith('/instance/')).length)).replace(UNDOCUMENTED_STATUS, '')
 
   it('catalogue, both create modes (every step), status, list and teardown pass with no violation', async () => {
     const output = await logged(async () => {
@@ -164,7 +121,7 @@ suite('Scaleway adapter vs the Instance API description (prism proxy)', () => {
     expect(missing).toBeNull()
     for (const [status, type] of [[401, 'denied_authentication'], [403, 'permissions_denied'], [404, 'not_found'], [409, 'conflict'], [412, 'precondition_failed'], [429, 'too_many_requests']] as const) {
       fake.setFailure({ method: 'GET', path: '/instance/v1/zones/fr-par-1/servers', status, type, message: `injected ${type}`, times: 1 })
-      const response = await fetch(`${prismUrl}/instance/v1/zones/fr-par-1/servers`, { headers: { 'x-auth-token': fake.secretKey } })
+      const response = await fetch(`${prism.url}/instance/v1/zones/fr-par-1/servers`, { headers: { 'x-auth-token': fake.secretKey } })
       expect(response.status).toBe(status)
       const body = (await response.json()) as Record<string, unknown>
       expect(typeof body.message).toBe('string')
@@ -178,7 +135,7 @@ suite('Scaleway adapter vs the Instance API description (prism proxy)', () => {
 
   it('rejects a request that breaks the description before it reaches the fake (validation is real)', async () => {
     const before = fake.requests.length
-    const response = await fetch(`${prismUrl}/instance/v1/zones/fr-par-1/servers`, {
+    const response = await fetch(`${prism.url}/instance/v1/zones/fr-par-1/servers`, {
       method: 'POST',
       headers: { 'x-auth-token': fake.secretKey, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'x', commercial_type: 42 }),
@@ -193,8 +150,8 @@ suite('Scaleway adapter vs the Instance API description (prism proxy)', () => {
     const error = await p.status(ctx, { region: 'fr-par-1', instanceId: id, attached: [] }, signal()).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(AppError)
     expect((error as AppError).info.code).toBe('provider-unavailable')
-    await until(() => /errors#VIOLATIONS/.test(log))
-    expect(log).toMatch(/errors#VIOLATIONS/)
+    await until(() => /errors#VIOLATIONS/.test(prism.log))
+    expect(prism.log).toMatch(/errors#VIOLATIONS/)
   })
 })
 
@@ -237,42 +194,4 @@ function hostSpec(hostId: string, mode: 'tcp' | 'https'): ProvisionSpec {
 
 function start(): HostLocator {
   return { region: 'fr-par-1', attached: [] }
-}
-
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-async function waitForPrism(port: number, output: () => string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`prism exited early (${child.exitCode}):\n${output().slice(-2000)}`)
-    if (/listening on/i.test(output()) && (await accepts(port))) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`prism did not start within ${timeoutMs} ms:\n${output().slice(-2000)}`)
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
 }

@@ -18,53 +18,28 @@
  * Vultr prices its 512 MB plans at $2.50 and $3.50; the fake serves whole-dollar plans here (the
  * adapter reads the field as any number, see test/clouds/vultr.test.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, connect } from 'node:net'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { AppError } from '../../src/shared/errors'
 import type { HostLocator } from '../../src/shared/domain'
 import type { CloudContext, ProvisionSpec } from '../../src/main/clouds/types'
 import { createVultrProvisioner } from '../../src/main/clouds/vultr'
 import { FAKE_PLANS, startFakeVultr, type FakeVultr } from '../fakes/vultr'
+import { tearDownAll } from '../support/teardown'
+import { PROVIDER_SPECS, prismSuite, startPrismProxy, until, type PrismProxy } from '../support/prism'
 
-const SPECS = process.env.EXITDESK_PROVIDER_SPECS ?? path.resolve('../shared/provider-specs')
-const SPEC_FILE = path.join(SPECS, 'vultr', 'vultr-openapi-v2.json')
-const PRISM = path.resolve('node_modules/.bin/prism')
+const SPEC_FILE = path.join(PROVIDER_SPECS, 'vultr', 'vultr-openapi-v2.json')
 const ACTIVATE_MS = 30_000
 const OK_MS = 40_000
 const DELETE_MS = 5_000
 
-const skipReason = !existsSync(SPEC_FILE)
-  ? `no Vultr OpenAPI description at ${SPEC_FILE} (set EXITDESK_PROVIDER_SPECS to the provider-specs folder)`
-  : !existsSync(PRISM)
-    ? `prism is not installed at ${PRISM}`
-    : undefined
-const isTruthy = (value: string | undefined): boolean => Boolean(value) && !['0', 'false', 'no'].includes(value!.toLowerCase())
-/** Under CI a missing spec or prism is a failure, so CI cannot pass without running the contract for real. */
-const REQUIRED = isTruthy(process.env.CI)
-
-if (skipReason) {
-  if (REQUIRED) {
-    describe('Vultr contract test prerequisites', () => {
-      it('are present (required because CI is set)', () => {
-        expect.fail(`The Vultr contract test cannot run: ${skipReason}`)
-      })
-    })
-  } else {
-    console.warn(`Skipping the Vultr contract test: ${skipReason}`)
-  }
-}
-
-const suite = skipReason ? describe.skip : describe
+const suite = prismSuite('Vultr contract test', SPEC_FILE, `no Vultr OpenAPI description at ${SPEC_FILE}`)
 
 suite('Vultr adapter vs the official OpenAPI description (prism proxy)', () => {
   let fake: FakeVultr
-  let prism: ChildProcess
-  let prismUrl = ''
-  let log = ''
+  let prism: PrismProxy
   let ctx: CloudContext
   const p = createVultrProvisioner()
   const signal = (): AbortSignal => AbortSignal.timeout(10_000)
@@ -76,37 +51,18 @@ suite('Vultr adapter vs the official OpenAPI description (prism proxy)', () => {
     const specFile = path.join(tempDir, 'vultr-openapi-v2.json')
     writeFileSync(specFile, JSON.stringify(withTagFilter(JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as OpenApi)))
     fake = await startFakeVultr({ activateAfterMs: ACTIVATE_MS, okAfterMs: OK_MS, deleteAfterMs: DELETE_MS, plans: FAKE_PLANS.filter((plan) => Number.isInteger(plan.monthly_cost)) })
-    const port = await freePort()
-    prism = spawn(PRISM, ['proxy', specFile, fake.url, '-h', '127.0.0.1', '-p', String(port), '--errors'], { stdio: ['ignore', 'pipe', 'pipe'] })
-    prism.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()))
-    prism.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()))
-    prismUrl = `http://127.0.0.1:${port}`
-    await waitForPrism(port, () => log, prism, 90_000)
-    ctx = { accountId: 'contract', credentials: { token: fake.token }, endpoint: prismUrl }
+    prism = await startPrismProxy(specFile, fake.url, 90_000)
+    ctx = { accountId: 'contract', credentials: { token: fake.token }, endpoint: prism.url }
   }, 120_000)
 
   afterAll(async () => {
-    if (prism && prism.exitCode === null) {
-      const exited = new Promise<void>((resolve) => prism.once('exit', () => resolve()))
-      prism.kill('SIGTERM')
-      const timer = setTimeout(() => prism.kill('SIGKILL'), 5_000)
-      await exited
-      clearTimeout(timer)
-    }
+    await prism?.stop()
     await fake?.close()
     if (tempDir) rmSync(tempDir, { recursive: true, force: true })
   })
 
   /** Prism's log lines for the requests `run` made (prism logs a little after it answers). */
-  async function logged(run: () => Promise<void>): Promise<string> {
-    const mark = log.length
-    const sent = fake.requests.length
-    await run()
-    const forwarded = fake.requests.length - sent
-    await until(() => (log.slice(mark).match(/Received forward response/g) ?? []).length >= forwarded)
-    await new Promise((resolve) => setTimeout(resolve, 200))
-    return log.slice(mark)
-  }
+  const logged = (run: () => Promise<void>): Promise<string> => prism.logged(run, () => fake.requests.length)
 
   it('verify, catalog, both create modes, status, list and teardown pass with no violation', async () => {
     const output = await logged(async () => {
@@ -135,16 +91,9 @@ suite('Vultr adapter vs the official OpenAPI description (prism proxy)', () => {
       const listed = await p.listByTag(ctx, 'account', 'exitdesk', signal())
       expect(listed).toHaveLength(2)
 
-      const steps = await Promise.all([tcp.locator, https.locator].map((locator) => p.delete(ctx, locator, undefined, signal())))
-      expect(steps.map((step) => step.done)).toEqual([false, false])
-      fake.advance(DELETE_MS)
-      const finish = async (from: { locator: HostLocator; progress?: string }) => {
-        let step = await p.delete(ctx, from.locator, from.progress, signal())
-        for (let calls = 1; !step.done && calls < 8; calls++) step = await p.delete(ctx, step.locator, step.progress, signal())
-        return step
-      }
-      const finals = await Promise.all(steps.map(finish))
-      expect(finals.map((step) => step.done)).toEqual([true, true])
+      const teardown = await tearDownAll(p, ctx, [tcp.locator, https.locator], { between: () => fake.advance(DELETE_MS), signal })
+      expect(teardown.first.map((step) => step.done)).toEqual([false, false])
+      expect(teardown.finals.map((step) => step.done)).toEqual([true, true])
       await expect(p.status(ctx, tcp.locator, signal())).resolves.toBeNull()
     })
     expect(fake.state.instances.size).toBe(0)
@@ -157,7 +106,7 @@ suite('Vultr adapter vs the official OpenAPI description (prism proxy)', () => {
 
   it('rejects a request that breaks the spec before it reaches the fake (validation is real)', async () => {
     const before = fake.requests.length
-    const response = await fetch(`${prismUrl}/instances`, {
+    const response = await fetch(`${prism.url}/instances`, {
       method: 'POST',
       headers: { authorization: `Bearer ${fake.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ region: 'lhr', plan: 'vc2-1c-1gb', tags: 'not-a-list' }),
@@ -174,8 +123,8 @@ suite('Vultr adapter vs the official OpenAPI description (prism proxy)', () => {
     const error = await p.status(ctx, { region: 'lhr', instanceId: id, attached: [] }, signal()).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(AppError)
     expect((error as AppError).info.code).toBe('provider-unavailable')
-    await until(() => /errors#VIOLATIONS/.test(log))
-    expect(log).toMatch(/errors#VIOLATIONS/)
+    await until(() => /errors#VIOLATIONS/.test(prism.log))
+    expect(prism.log).toMatch(/errors#VIOLATIONS/)
   })
 })
 
@@ -206,43 +155,4 @@ function hostSpec(hostId: string, mode: 'tcp' | 'https', fresh: boolean): Provis
 
 function start(): HostLocator {
   return { region: 'lhr', attached: [] }
-}
-
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-/** Resolves once prism says it is listening and its port accepts a connection. */
-async function waitForPrism(port: number, output: () => string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`prism exited early (${child.exitCode}):\n${output().slice(-2000)}`)
-    if (/listening on/i.test(output()) && (await accepts(port))) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`prism did not start within ${timeoutMs} ms:\n${output().slice(-2000)}`)
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
 }

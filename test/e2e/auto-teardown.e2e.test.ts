@@ -7,9 +7,9 @@
 import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { browserTestsBlocked, invokeApp, launchBrowser, openApp, screenshot, startWebApp, type RunningApp } from './support'
+import { browserTestsBlocked, goToPage, invokeApp, launchBrowser, openApp, openNewHost, type RunningApp, screenshot, startWebApp } from './support'
 
 const blocked = browserTestsBlocked()
 if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI: ${blocked}`)
@@ -54,18 +54,19 @@ describe.skipIf(Boolean(blocked))('web shell end to end: auto-teardown', () => {
   it('creates with "delete after 1 h", counts down, keeps it across a restart, warns, then deletes the host', async () => {
     const first = await openApp(browser, app)
     let page = first.page
+    await openNewHost(page)
     await expect.poll(() => page.getByTestId('create-account').inputValue(), { timeout: 10_000 }).toBe('simulated')
     await page.getByTestId('create-delete-after').selectOption('1h')
     await page.getByTestId('create-submit').click()
     let row = page.getByTestId('host-row').first()
     await expect.poll(() => row.getAttribute('data-state'), { timeout: 20_000 }).toBe('active')
     expect(await row.getByTestId('host-countdown').innerText()).toMatch(/^deletes in (1 h|59 min)$/)
-    expect(await row.getByTestId('host-delete-after').inputValue()).toBe('1h')
+    expect(await deleteAfterShown(row)).toBe('1 h')
     const hostId = await row.getAttribute('data-host-id')
     await screenshot(page, '20-auto-teardown-countdown')
 
     // Export: the listed hosts as the files the buttons save, with the deadline and no token.
-    const hostName = await row.locator('.host-name').innerText()
+    const hostName = (await row.getAttribute('data-host-name'))!
     const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()])
     expect(csvDownload.suggestedFilename()).toMatch(/^exitdesk-hosts-.+\.csv$/)
     const csv = await readFile((await csvDownload.path())!, 'utf8')
@@ -92,12 +93,14 @@ describe.skipIf(Boolean(blocked))('web shell end to end: auto-teardown', () => {
     await page.goto(app.url)
     row = page.locator(`[data-testid="host-row"][data-host-id="${hostId}"]`)
     await expect.poll(() => row.getByTestId('host-countdown').isVisible(), { timeout: 20_000 }).toBe(true)
-    expect(await row.getByTestId('host-delete-after').inputValue()).toBe('1h')
-    // Permission is asked on the user's click, not before.
+    expect(await deleteAfterShown(row)).toBe('1 h')
+    // Permission is asked on the user's click (Settings → Notifications), not before.
+    await goToPage(page, 'settings')
     await page.getByTestId('enable-notifications').click()
     await expect.poll(() => page.getByTestId('enable-notifications').count()).toBe(0)
+    await goToPage(page, 'hosts')
 
-    const name = await row.locator('.host-name').innerText()
+    const name = (await row.getAttribute('data-host-name'))!
     // 51 minutes on: the 10-minute warning. A list call is what a polling window does; it refreshes.
     await writeFile(clockFile, String(51 * MINUTE))
     await expect
@@ -121,3 +124,11 @@ describe.skipIf(Boolean(blocked))('web shell end to end: auto-teardown', () => {
     await context.close()
   }, 150_000)
 })
+
+/** What the row's "Delete after" says (in its ⋯ menu), e.g. "1 h"; the menu is closed again. */
+async function deleteAfterShown(row: Locator): Promise<string> {
+  await row.getByTestId('host-menu').click()
+  const value = await row.page().getByRole('menu').getByTestId('host-delete-after-value').innerText()
+  await row.page().keyboard.press('Escape')
+  return value.trim()
+}

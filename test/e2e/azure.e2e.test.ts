@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeAzure, type FakeAzure } from '../fakes/azure'
 import { makeCertificate, opensslAvailable, type FakeCertificate } from '../fakes/azure-tls'
 import { tlsListener, type Listener } from '../support/listeners'
-import { browserTestsBlocked, launchBrowser, openApp, screenshot, startWebApp, type RunningApp } from './support'
+import { browserTestsBlocked, launchBrowser, openAddAccount, openApp, openNewHost, rowAction, type RunningApp, screenshot, startWebApp } from './support'
 
 const blocked = browserTestsBlocked() ?? (opensslAvailable() ? undefined : 'openssl is not installed (the fake Azure needs a throwaway TLS certificate).')
 if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI: ${blocked}`)
@@ -46,7 +46,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: an Azure account pointe
   it('adds the account, creates a TCP host, sees VM and tunnel up, deletes it and leaves nothing', async () => {
     const { page } = await openApp(browser, app)
 
-    await page.getByTestId('account-add-open').click()
+    await openAddAccount(page)
     await page.getByTestId('account-cloud').selectOption('azure')
     await page.getByTestId('account-label').fill('Fake Azure')
     await page.getByTestId('credential-tenantId').fill(fake.tenantId)
@@ -66,6 +66,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: an Azure account pointe
     await expect.poll(() => accountRow.count(), { timeout: 15_000 }).toBe(1)
     const accountId = await accountRow.getAttribute('data-account-id')
 
+    await openNewHost(page)
     await page.getByTestId('create-account').selectOption(accountId!)
     await expect.poll(() => page.getByTestId('catalog-source').innerText(), { timeout: 15_000 }).toMatch(/live/i)
     await page.getByTestId('create-region').selectOption('eastus')
@@ -86,7 +87,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: an Azure account pointe
     expect(nsg.properties.securityRules).toEqual([expect.objectContaining({ properties: expect.objectContaining({ destinationPortRange: '*', protocol: 'Tcp' }) })])
     await screenshot(page, '09-azure-active')
 
-    await row.getByTestId('host-delete').click()
+    await rowAction(row, 'host-delete')
     await page.getByTestId('confirm-delete').click()
     await expect.poll(() => page.getByTestId('host-row').count(), { timeout: 60_000 }).toBe(0)
     expect(fake.inventory()).toEqual({ groups: 0, vms: 0, nics: 0, publicIps: 0, nsgs: 0, vnets: 0, disks: 0 })

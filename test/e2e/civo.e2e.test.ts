@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeCivo, type FakeCivo } from '../fakes/civo'
 import { tlsListener, type Listener } from '../support/listeners'
-import { browserTestsBlocked, clipboardText, launchBrowser, openApp, screenshot, startWebApp, type RunningApp } from './support'
+import { browserTestsBlocked, clipboardText, launchBrowser, openAddAccount, openApp, openNewHost, rowAction, type RunningApp, screenshot, startWebApp } from './support'
 
 const blocked = browserTestsBlocked()
 if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI: ${blocked}`)
@@ -38,7 +38,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: a Civo account pointed 
   it('adds the account, creates an HTTPS host, watches it go active, deletes it and leaves nothing', async () => {
     const { page } = await openApp(browser, app)
 
-    await page.getByTestId('account-add-open').click()
+    await openAddAccount(page)
     await page.getByTestId('account-cloud').selectOption('civo')
     await page.getByTestId('account-label').fill('Fake Civo')
     await page.getByTestId('credential-token').fill('not-the-key')
@@ -57,6 +57,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: a Civo account pointed 
     // The check only read: nothing was made in the account.
     expect(fake.requests.filter((r) => r.method !== 'GET')).toEqual([])
 
+    await openNewHost(page)
     await page.getByTestId('create-account').selectOption(accountId!)
     await expect.poll(() => page.getByTestId('catalog-source').innerText(), { timeout: 10_000 }).toMatch(/live/i)
     await page.getByTestId('create-region').selectOption('LON1')
@@ -86,12 +87,12 @@ describe.skipIf(Boolean(blocked))('web shell end to end: a Civo account pointed 
     expect(controlPort.connections()).toBeGreaterThan(0)
     await screenshot(page, 'civo-active')
 
-    await row.getByTestId('host-copy-command').click()
+    await rowAction(row, 'host-copy-command')
     await page.getByTestId('client-upstream').fill('http://127.0.0.1:3000')
     await page.getByTestId('client-copy').click()
     await expect.poll(() => clipboardText(page), { timeout: 5_000 }).toContain(`wss://${SERVER_IP}:8123`)
 
-    await row.getByTestId('host-delete').click()
+    await rowAction(row, 'host-delete')
     await page.getByTestId('confirm-delete').click()
     await expect.poll(() => page.getByTestId('host-row').count(), { timeout: 40_000 }).toBe(0)
 

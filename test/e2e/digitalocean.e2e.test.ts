@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeDigitalOcean, type FakeDigitalOcean } from '../fakes/digitalocean'
 import { tlsListener, type Listener } from '../support/listeners'
-import { browserTestsBlocked, clipboardText, launchBrowser, openApp, screenshot, startWebApp, type RunningApp } from './support'
+import { browserTestsBlocked, clipboardText, goToPage, launchBrowser, openAddAccount, openApp, openNewHost, rowAction, type RunningApp, screenshot, startWebApp } from './support'
 
 const blocked = browserTestsBlocked()
 if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI: ${blocked}`)
@@ -35,7 +35,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: a DigitalOcean account 
     const { page } = await openApp(browser, app)
 
     // A wrong token is refused with the provider's words, and nothing typed is lost.
-    await page.getByTestId('account-add-open').click()
+    await openAddAccount(page)
     await page.getByTestId('account-cloud').selectOption('digitalocean')
     await page.getByTestId('account-label').fill('Fake DigitalOcean')
     await page.getByTestId('credential-token').fill('not-the-token')
@@ -53,6 +53,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: a DigitalOcean account 
     const accountId = await accountRow.getAttribute('data-account-id')
     expect(accountId).toBeTruthy()
 
+    await openNewHost(page)
     await page.getByTestId('create-account').selectOption(accountId!)
     await expect.poll(() => page.getByTestId('catalog-source').innerText(), { timeout: 10_000 }).toMatch(/live/i)
     await page.getByTestId('create-region').selectOption('lon1')
@@ -98,7 +99,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: a DigitalOcean account 
     expect(controlPort.connections()).toBeGreaterThan(0)
     await screenshot(page, '07-digitalocean-active')
 
-    await row.getByTestId('host-copy-command').click()
+    await rowAction(row, 'host-copy-command')
     await page.getByTestId('client-upstream').fill('http://127.0.0.1:3000')
     await page.getByTestId('client-copy').click()
     await expect.poll(() => clipboardText(page), { timeout: 5_000 }).toContain('inlets-pro http client')
@@ -113,6 +114,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: a DigitalOcean account 
     // The token is revoked in DigitalOcean: the account says so plainly, and a new token fixes it.
     fake.setFailure({ method: 'GET', path: '/v2/droplets', status: 401, body: { id: 'unauthorized', message: 'Unable to authenticate you' } })
     // The table is settled (slow poll): reloading asks for a fresh list, as reopening the window would.
+    await goToPage(page, 'accounts')
     await expect
       .poll(
         async () => {
@@ -129,7 +131,8 @@ describe.skipIf(Boolean(blocked))('web shell end to end: a DigitalOcean account 
     await accountRow.getByTestId('replace-save').click()
     await expect.poll(() => accountRow.getByTestId('account-status').innerText(), { timeout: 10_000 }).toMatch(/^\s*ok/)
 
-    await row.getByTestId('host-delete').click()
+    await goToPage(page, 'hosts')
+    await rowAction(row, 'host-delete')
     await page.getByTestId('confirm-delete').click()
     await expect.poll(() => page.getByTestId('host-row').count(), { timeout: 40_000 }).toBe(0)
 

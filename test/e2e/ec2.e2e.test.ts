@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeEc2, type FakeEc2 } from '../fakes/ec2'
 import { ec2ModelMissing } from '../fakes/ec2-model'
 import { tlsListener, type Listener } from '../support/listeners'
-import { browserTestsBlocked, launchBrowser, openApp, screenshot, startWebApp, type RunningApp } from './support'
+import { browserTestsBlocked, launchBrowser, openAddAccount, openApp, openNewHost, rowAction, type RunningApp, screenshot, startWebApp } from './support'
 
 const blocked = browserTestsBlocked()
 if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI: ${blocked}`)
@@ -36,7 +36,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: an AWS EC2 account poin
     const { page } = await openApp(browser, app)
 
     // A wrong secret is refused with AWS's words; what was typed stays.
-    await page.getByTestId('account-add-open').click()
+    await openAddAccount(page)
     await page.getByTestId('account-cloud').selectOption('ec2')
     await page.getByTestId('account-label').fill('Fake AWS')
     await page.getByTestId('credential-accessKeyId').fill(fake.accessKeyId)
@@ -55,6 +55,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: an AWS EC2 account poin
     const accountId = await accountRow.getAttribute('data-account-id')
     expect(accountId).toBeTruthy()
 
+    await openNewHost(page)
     await page.getByTestId('create-account').selectOption(accountId!)
     await expect.poll(() => page.getByTestId('catalog-source').innerText(), { timeout: 10_000 }).toMatch(/live/i)
     await page.getByTestId('create-region').selectOption('eu-west-1')
@@ -89,7 +90,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: an AWS EC2 account poin
     expect(controlPort.connections()).toBeGreaterThan(0)
     await screenshot(page, '09-ec2-active')
 
-    await row.getByTestId('host-delete').click()
+    await rowAction(row, 'host-delete')
     await page.getByTestId('confirm-delete').click()
     await expect.poll(() => page.getByTestId('host-row').count(), { timeout: 60_000 }).toBe(0)
 

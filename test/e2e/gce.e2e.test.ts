@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeGce, type FakeGce } from '../fakes/gce'
 import { tlsListener, type Listener } from '../support/listeners'
-import { browserTestsBlocked, launchBrowser, openApp, screenshot, startWebApp, type RunningApp } from './support'
+import { browserTestsBlocked, launchBrowser, openAddAccount, openApp, openNewHost, rowAction, type RunningApp, screenshot, startWebApp } from './support'
 
 const blocked = browserTestsBlocked()
 if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI: ${blocked}`)
@@ -42,7 +42,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: a Google Compute Engine
     // A key Google no longer accepts is refused with Google's words; nothing typed is lost.
     const revoked = fake.newKey()
     fake.revokeKey(revoked.client_email)
-    await page.getByTestId('account-add-open').click()
+    await openAddAccount(page)
     await page.getByTestId('account-cloud').selectOption('gce')
     await page.getByTestId('account-label').fill('Fake GCE')
     // The key is pasted as the file is: pretty-printed JSON over many lines.
@@ -64,6 +64,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: a Google Compute Engine
     const accountId = await accountRow.getAttribute('data-account-id')
     expect(accountId).toBeTruthy()
 
+    await openNewHost(page)
     await page.getByTestId('create-account').selectOption(accountId!)
     await expect.poll(() => page.getByTestId('catalog-source').innerText(), { timeout: 15_000 }).toMatch(/live/i)
     await page.getByTestId('create-region').selectOption('us-central1-a')
@@ -93,7 +94,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: a Google Compute Engine
     expect(controlPort.connections()).toBeGreaterThan(0)
     await screenshot(page, '09-gce-active')
 
-    await row.getByTestId('host-delete').click()
+    await rowAction(row, 'host-delete')
     await page.getByTestId('confirm-delete').click()
     await expect.poll(() => page.getByTestId('host-row').count(), { timeout: 60_000 }).toBe(0)
 

@@ -1,16 +1,18 @@
 /**
  * The host table with 1,000 hosts, in Chromium: only the rows in view (and a few around them)
  * exist, yet the table is still a table to assistive technology (roles, `aria-rowcount`,
- * `aria-rowindex`), Tab and Shift+Tab walk the row buttons in order across rows that were not
- * rendered before, focus never drops to the page when its row scrolls away, and a dialog
- * opened from a row gives focus back to its button. The hosts are droplets put straight into
- * the DigitalOcean fake, adopted by an account pointed at it as "found in cloud".
+ * `aria-rowindex`, `aria-sort`), Tab and Shift+Tab walk the row controls in order across rows
+ * that were not rendered before, focus never drops to the page when its row scrolls away, and
+ * a dialog opened from a row (or from its menu) gives focus back to the button that opened it.
+ * The hosts are droplets put straight into the DigitalOcean fake, adopted by an account pointed
+ * at it as "found in cloud".
  */
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Host } from '../../src/shared/domain'
 import type { HostsSnapshot, HostsUnchanged } from '../../src/shared/contract'
-import { hostOrder, visibleHosts } from '../../src/renderer/src/lib/hosts'
+import { visibleHosts } from '../../src/renderer/src/lib/hosts'
+import { DEFAULT_SORT, NO_FILTERS, hostView, type HostQuery } from '../../src/renderer/src/lib/host-view'
 import { keepUnchangedHosts, sameJson } from '../../src/renderer/src/lib/hosts-answer'
 import { startFakeDigitalOcean, type FakeDigitalOcean } from '../fakes/digitalocean'
 import { browserTestsBlocked, invokeApp, launchBrowser, openApp, screenshot, seedDroplets, startWebApp, waitUntil, type RunningApp } from './support'
@@ -20,8 +22,9 @@ if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI:
 if (blocked) console.warn(`[e2e] Skipping the host table browser test: ${blocked}`)
 
 const HOSTS = 1_000
-/** A row's controls in tab order (the auto-teardown select last). */
-const BUTTONS = ['host-copy-command', 'host-copy-token', 'host-delete', 'host-delete-after'] as const
+/** A row's controls in tab order: its checkbox, its name (details), its primary action (Connect…), its menu. */
+const BUTTONS = ['host-select', 'host-open-details', 'host-copy-command', 'host-menu'] as const
+const COLUMNS = ['Select all shown', 'Name', 'State', 'IP', 'Cloud', 'Plan', 'Age', '$/mo', 'Actions']
 
 interface RenderedRow {
   id: string
@@ -121,18 +124,21 @@ describe('a full hosts:list answer keeps the objects of the hosts it did not cha
   })
 
   it('the row order is kept (the same ids array, no sort) while names, creation times and the set of hosts are', () => {
-    const first = hostOrder(shown.hosts)
+    const query: HostQuery = { search: '', filters: NO_FILTERS, sort: DEFAULT_SORT }
+    const labels = new Map([['digitalocean', 'DigitalOcean']])
+    const order = (hosts: Host[], previous?: ReturnType<typeof hostView>) => hostView(hosts, query, labels, previous)
+    const first = order(shown.hosts)
     expect(first.ids).toEqual(['h1', 'h2', 'h3'])
-    const stopped = hostOrder([host(1), host(2, { state: 'stopped', ipv4: undefined }), host(3)], first)
+    const stopped = order([host(1), host(2, { state: 'stopped', ipv4: undefined }), host(3)], first)
     expect(stopped.ids).toBe(first.ids)
     expect(stopped.byId.get('h2')!.state).toBe('stopped')
-    const newer = hostOrder([host(1), host(2), host(3, { createdAt: '2026-12-07T11:00:00.000Z' })], first)
+    const newer = order([host(1), host(2), host(3, { createdAt: '2026-12-07T11:00:00.000Z' })], first)
     expect(newer.ids).toEqual(['h3', 'h1', 'h2'])
-    const renamed = hostOrder([host(1, { name: 'exit-9' }), host(2), host(3)], first)
+    const renamed = order([host(1, { name: 'exit-9' }), host(2), host(3)], first)
     expect(renamed.ids).toEqual(['h2', 'h3', 'h1'])
-    const deleted = hostOrder([host(1), host(2, { state: 'deleted' }), host(3)], first)
+    const deleted = order([host(1), host(2, { state: 'deleted' }), host(3)], first)
     expect(deleted.ids).toEqual(['h1', 'h3'])
-    const swapped = hostOrder([host(1), host(2), host(4)], first) // as many hosts, not the same ones
+    const swapped = order([host(1), host(2), host(4)], first) // as many hosts, not the same ones
     expect(swapped.ids).toEqual(['h1', 'h2', 'h4'])
     expect(swapped.ids).not.toBe(first.ids)
   })
@@ -197,16 +203,25 @@ describe.skipIf(Boolean(blocked))('host table: 1,000 hosts rendered a screenful 
     expect(await page.evaluate<number>("document.getElementsByTagName('*').length")).toBeLessThan(4_000)
 
     // Playwright's role queries: a table with its header row and a cell per column in each row.
-    expect(await table.getByRole('columnheader').allTextContents()).toEqual(['Name', 'State', 'IP', 'Cloud', 'Region', 'Plan', 'Age', '$/month', 'Actions'])
+    expect(await table.getByRole('columnheader').count()).toBe(COLUMNS.length)
+    for (const name of COLUMNS) expect(await table.getByRole('columnheader', { name, exact: true }).count(), name).toBe(1)
     expect(await table.getByRole('row').count()).toBe(rows.length + 1)
     expect(await table.getByRole('cell').count()).toBe(rows.length * 9)
+    // Sorted by age, youngest first (today's order); every sortable header says how it sorts.
+    expect(await table.getByRole('columnheader', { name: 'Age' }).getAttribute('aria-sort')).toBe('ascending')
+    expect(await table.getByRole('columnheader', { name: 'Name' }).getAttribute('aria-sort')).toBe('none')
     const snapshot = await table.ariaSnapshot()
     expect(snapshot).toMatch(/^- table "Tunnel hosts":/)
     expect(snapshot).toContain('- rowgroup:')
     expect(snapshot).toContain('- columnheader "Name"')
-    expect(snapshot).toContain(`row "${order[0]!.name} `)
+    expect(snapshot).toContain('- checkbox "Select all shown"')
+    expect(snapshot).toContain(`row "Select ${order[0]!.name} ${order[0]!.name} `)
     expect(snapshot).toContain(`- cell "${order[0]!.ipv4}"`)
-    expect(snapshot).toContain('- button "Copy client command…"')
+    // Every control of a row names its host.
+    expect(snapshot).toContain(`- checkbox "Select ${order[0]!.name}"`)
+    expect(snapshot).toContain(`- button "${order[0]!.name}"`)
+    expect(snapshot).toContain(`- button "Connect to ${order[0]!.name}…"`)
+    expect(snapshot).toContain(`- button "More actions for ${order[0]!.name}"`)
 
     // What Chromium itself hands to screen readers: the CSS grid layout did not cost the table its roles.
     const cdp = await page.context().newCDPSession(page)
@@ -239,14 +254,14 @@ describe.skipIf(Boolean(blocked))('host table: 1,000 hosts rendered a screenful 
     })
     const row812 = page.locator('[data-testid="host-row"][aria-rowindex="812"]')
     expect(await row812.getAttribute('data-host-id')).toBe(order[810]!.id)
-    expect(await row812.getByRole('cell').first().textContent()).toContain(order[810]!.name)
+    expect(await row812.getByRole('cell').nth(1).textContent()).toContain(order[810]!.name)
     await screenshot(page, '11-row-812')
   })
 
   it('Tab and Shift+Tab walk the row buttons in order, through rows rendered on the way', async () => {
     await page.getByTestId('hosts-table').evaluate((table) => (table.parentElement!.scrollTop = 0))
     await scrollToRow(page, 2)
-    await page.locator('[aria-rowindex="2"]').getByTestId('host-copy-command').focus()
+    await page.locator('[aria-rowindex="2"]').getByTestId('host-select').focus()
     const steps = BUTTONS.length * 40 // forty rows: far past the first screenful and its overscan
     const expected = (step: number): Focused => ({ what: BUTTONS[step % BUTTONS.length]!, rowIndex: 2 + Math.floor(step / BUTTONS.length) })
     expect(await focused(page)).toEqual(expected(0))
@@ -263,43 +278,54 @@ describe.skipIf(Boolean(blocked))('host table: 1,000 hosts rendered a screenful 
 
   it('keeps the focused button when its row is scrolled far away, and Tab goes on from it', async () => {
     await scrollToRow(page, 6)
-    await page.locator('[aria-rowindex="6"]').getByTestId('host-delete').focus()
+    await page.locator('[aria-rowindex="6"]').getByTestId('host-copy-command').focus()
     await page.getByTestId('hosts-table').evaluate((table) => (table.parentElement!.scrollTop = table.parentElement!.scrollHeight))
     await expect.poll(async () => (await renderedRows(page)).some((row) => row.rowIndex === HOSTS + 1)).toBe(true)
 
-    expect(await focused(page)).toEqual({ what: 'host-delete', rowIndex: 6 })
+    expect(await focused(page)).toEqual({ what: 'host-copy-command', rowIndex: 6 })
     const rows = await renderedRows(page)
     expect(rows.length).toBeLessThan(60)
     // The focused row and its neighbours stay, so Tab and Shift+Tab have somewhere to go.
     expect(rows.filter((row) => row.rowIndex < 100).map((row) => row.rowIndex)).toEqual([5, 6, 7])
 
     await page.keyboard.press('Shift+Tab')
-    expect(await focused(page)).toEqual({ what: 'host-copy-token', rowIndex: 6 })
+    expect(await focused(page)).toEqual({ what: 'host-open-details', rowIndex: 6 })
     await page.keyboard.press('Tab')
     await page.keyboard.press('Tab')
-    await page.keyboard.press('Tab') // past the row's auto-teardown select
-    expect(await focused(page)).toEqual({ what: 'host-copy-command', rowIndex: 7 })
+    await page.keyboard.press('Tab') // past the row's menu button
+    expect(await focused(page)).toEqual({ what: 'host-select', rowIndex: 7 })
   })
 
-  it('a dialog opened from a row deep in the list gives focus back to its button', async () => {
+  it('a dialog opened from a row deep in the list, or from its menu, gives focus back to its button', async () => {
     await scrollToRow(page, 500)
     const row = page.locator('[data-testid="host-row"][aria-rowindex="500"]')
     const name = order[498]!.name
 
-    await row.getByTestId('host-delete').focus()
+    // The menu: a Radix dropdown (a portal), its items named for the host; Delete… is the last.
+    await row.getByTestId('host-menu').focus()
     await page.keyboard.press('Enter')
-    const confirm = page.getByRole('dialog', { name: `Delete ${name}?` })
+    const menu = page.getByRole('menu')
+    await expect.poll(() => menu.isVisible()).toBe(true)
+    expect(await menu.getByRole('menuitem', { name: `Delete ${name}…` }).count()).toBe(1)
+    expect(await menu.getByRole('menuitem', { name: `Copy token of ${name}` }).count()).toBe(1)
+    await page.keyboard.press('End')
+    await page.keyboard.press('Enter')
+    const confirm = page.getByRole('alertdialog', { name: `Delete ${name}?` })
     await expect.poll(() => confirm.isVisible()).toBe(true)
-    expect(await focused(page)).toEqual({ what: 'confirm-cancel', rowIndex: 500 }) // the dialog lives in its row
-    // Whatever scrolls the table meanwhile, the row holding the dialog stays.
+    // A found TCP droplet: only its own tag was recorded with it, so no firewall is promised.
+    const what = await confirm.getByTestId('delete-what').innerText()
+    expect(what).toContain(`This removes the VM ${name} and its Exitdesk tag from DigitalOcean (${order[498]!.region}).`)
+    expect(what).not.toContain('firewall')
+    await expect.poll(() => focused(page)).toEqual({ what: 'confirm-cancel', rowIndex: 0 }) // the dialog is a portal
+    // Whatever scrolls the table meanwhile, the row that opened the dialog stays.
     await page.getByTestId('hosts-table').evaluate((table) => (table.parentElement!.scrollTop = 0))
     await page.evaluate(NEXT_FRAMES)
+    expect((await renderedRows(page)).some((rendered) => rendered.rowIndex === 500)).toBe(true)
     await page.keyboard.press('Escape')
     await expect.poll(() => confirm.count()).toBe(0)
-    expect(await focused(page)).toEqual({ what: 'host-delete', rowIndex: 500 })
+    await expect.poll(() => focused(page)).toEqual({ what: 'host-menu', rowIndex: 500 })
     expect(fake.state.droplets.size).toBe(HOSTS) // cancelled: nothing deleted
 
-    await page.keyboard.press('Shift+Tab')
     await page.keyboard.press('Shift+Tab')
     expect(await focused(page)).toEqual({ what: 'host-copy-command', rowIndex: 500 })
     await page.keyboard.press('Enter')

@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeOvh, type FakeOvh } from '../fakes/ovh'
 import { tlsListener, type Listener } from '../support/listeners'
-import { browserTestsBlocked, launchBrowser, openApp, screenshot, startWebApp, type RunningApp } from './support'
+import { browserTestsBlocked, launchBrowser, openAddAccount, openApp, openNewHost, rowAction, type RunningApp, screenshot, startWebApp } from './support'
 
 const blocked = browserTestsBlocked()
 if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI: ${blocked}`)
@@ -39,7 +39,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: an OVHcloud account poi
   it('adds the account, creates a TCP host, watches it go active, deletes it and leaves nothing', async () => {
     const { page } = await openApp(browser, app)
 
-    await page.getByTestId('account-add-open').click()
+    await openAddAccount(page)
     await page.getByTestId('account-cloud').selectOption('ovh')
     await page.getByTestId('account-label').fill('Fake OVH')
     await page.getByTestId('credential-applicationKey').fill(fake.credentials.applicationKey)
@@ -60,6 +60,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: an OVHcloud account poi
     await expect.poll(() => accountRow.count(), { timeout: 10_000 }).toBe(1)
     const accountId = await accountRow.getAttribute('data-account-id')
 
+    await openNewHost(page)
     await page.getByTestId('create-account').selectOption(accountId!)
     await expect.poll(() => page.getByTestId('catalog-source').innerText(), { timeout: 10_000 }).toMatch(/live/i)
     await page.getByTestId('create-region').selectOption('GRA11')
@@ -86,7 +87,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: an OVHcloud account poi
     expect(controlPort.connections()).toBeGreaterThan(0)
     await screenshot(page, 'ovh-active')
 
-    await row.getByTestId('host-delete').click()
+    await rowAction(row, 'host-delete')
     await page.getByTestId('confirm-delete').click()
     await expect.poll(() => page.getByTestId('host-row').count(), { timeout: 40_000 }).toBe(0)
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { browserTestsBlocked, clipboardText, launchBrowser, openApp, screenshot, startWebApp, type RunningApp } from './support'
+import { browserTestsBlocked, clipboardText, launchBrowser, openAddAccount, openApp, openNewHost, rowAction, type RunningApp, screenshot, startWebApp } from './support'
 
 const blocked = browserTestsBlocked()
 if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI: ${blocked}`)
@@ -24,9 +24,11 @@ describe.skipIf(Boolean(blocked))('web shell end to end: the simulated cloud', (
   it('a new user creates a simulated host, sees it go active, copies the command and deletes it', async () => {
     const { page } = await openApp(browser, app)
     await expect.poll(() => page.getByTestId('hosts-empty').isVisible(), { timeout: 10_000 }).toBe(true)
+    await screenshot(page, '01-first-start')
+    await openNewHost(page)
     await expect.poll(() => page.getByTestId('create-account').inputValue()).toBe('simulated')
     expect(await page.getByTestId('simulated-tag').count()).toBeGreaterThan(0)
-    await screenshot(page, '01-first-start')
+    await screenshot(page, '01b-new-host-dialog')
 
     await page.getByTestId('create-submit').click()
     const row = page.getByTestId('host-row').first()
@@ -45,7 +47,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: the simulated cloud', (
     await screenshot(page, '03-active')
 
     // The copy dialog: the user's upstream and ports; the token from a 0600 file by default.
-    await row.getByTestId('host-copy-command').click()
+    await rowAction(row, 'host-copy-command')
     const dialog = page.getByTestId('client-command-dialog')
     await dialog.getByTestId('client-upstream').fill('192.168.1.20')
     await dialog.getByTestId('client-ports').fill('2222, 8080')
@@ -63,13 +65,13 @@ describe.skipIf(Boolean(blocked))('web shell end to end: the simulated cloud', (
     expect(await page.getByTestId('copy-notes').innerText()).toContain(tokenFile!) // in the detail row under the host
 
     // Inline only when asked; the dialog starts from the last values.
-    await row.getByTestId('host-copy-command').click()
+    await rowAction(row, 'host-copy-command')
     expect(await dialog.getByTestId('client-ports').inputValue()).toBe('2222,8080')
     await dialog.getByTestId('client-token-inline').check()
     await dialog.getByTestId('client-copy').click()
     await expect.poll(() => clipboardText(page), { timeout: 5_000 }).toMatch(/--token "[A-Za-z0-9]{64}"/)
 
-    await row.getByTestId('host-delete').click()
+    await rowAction(row, 'host-delete')
     await screenshot(page, '04-confirm-delete')
     await page.getByTestId('confirm-delete').click()
     await expect.poll(() => page.getByTestId('host-row').count(), { timeout: 20_000 }).toBe(0)
@@ -103,18 +105,21 @@ describe.skipIf(Boolean(blocked))('web shell end to end: no keyring on the machi
     expect(await banner.innerText()).toMatch(/keyring/i)
     await screenshot(page, '09-no-keyring')
 
-    await page.getByTestId('account-add-open').click()
+    await openAddAccount(page)
     await page.getByTestId('account-cloud').selectOption('digitalocean')
     await page.getByTestId('account-label').fill('Would be lost')
     await page.getByTestId('credential-token').fill('dop_v1_example')
     await page.getByTestId('account-save').click()
     await expect.poll(() => page.getByTestId('account-error').innerText(), { timeout: 20_000 }).toMatch(/keyring/i)
     expect(await page.getByTestId('account-row').count()).toBe(1) // only the built-in simulated cloud
+    expect(await page.getByTestId('account-label').inputValue()).toBe('Would be lost') // the dialog stays, with what was typed
+    await page.keyboard.press('Escape')
 
+    await openNewHost(page)
     await page.getByTestId('create-submit').click()
     const row = page.getByTestId('host-row').first()
     await expect.poll(() => row.getAttribute('data-state'), { timeout: 20_000 }).toBe('active')
-    await row.getByTestId('host-copy-command').click()
+    await rowAction(row, 'host-copy-command')
     await page.getByTestId('client-command-dialog').getByTestId('client-copy').click()
     await expect.poll(() => clipboardText(page), { timeout: 5_000 }).toContain('inlets-pro tcp client')
     expect(app.output()).not.toMatch(/\n\s+at .+:\d+:\d+/) // no stack trace printed

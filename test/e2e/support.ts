@@ -9,7 +9,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
 import type { FakeDigitalOcean } from '../fakes/digitalocean'
 
 export const CHROMIUM = process.env.EXITDESK_CHROMIUM ?? '/usr/bin/chromium'
@@ -160,4 +160,38 @@ export async function waitUntil(what: string, check: () => boolean | Promise<boo
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`)
     await new Promise((done) => setTimeout(done, intervalMs))
   }
+}
+
+/** Opens a page of the window through its navigation (Hosts, Accounts, Settings), as a user would. */
+export async function goToPage(page: Page, name: 'hosts' | 'accounts' | 'settings'): Promise<void> {
+  await page.getByTestId(`nav-${name}`).click()
+  await page.locator('#page-title').filter({ hasText: { hosts: 'Hosts', accounts: 'Accounts', settings: 'Settings' }[name] }).waitFor()
+}
+
+/** Hosts page → "New host": the create dialog, open. */
+export async function openNewHost(page: Page): Promise<void> {
+  await goToPage(page, 'hosts')
+  await page.getByTestId('new-host-open').click()
+  await page.getByTestId('create-submit').waitFor()
+}
+
+/** Accounts page → "Add account": the account dialog, open. */
+export async function openAddAccount(page: Page): Promise<void> {
+  await goToPage(page, 'accounts')
+  await page.getByTestId('account-add-open').click()
+  await page.getByTestId('account-save').waitFor()
+}
+
+/**
+ * Does a row's action by its test id: the row's primary button when it is that one, otherwise
+ * the same item in the row's "More actions" menu.
+ */
+export async function rowAction(row: Locator, testId: string): Promise<void> {
+  const direct = row.getByTestId(testId)
+  if ((await direct.count()) > 0 && (await direct.first().isVisible())) {
+    await direct.first().click()
+    return
+  }
+  await row.getByTestId('host-menu').click()
+  await row.page().getByRole('menu').getByTestId(testId).click()
 }

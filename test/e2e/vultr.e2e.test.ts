@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeVultr, type FakeVultr } from '../fakes/vultr'
 import { tlsListener, type Listener } from '../support/listeners'
-import { browserTestsBlocked, clipboardText, launchBrowser, openApp, screenshot, startWebApp, type RunningApp } from './support'
+import { browserTestsBlocked, clipboardText, launchBrowser, openAddAccount, openApp, openNewHost, rowAction, type RunningApp, screenshot, startWebApp } from './support'
 
 const blocked = browserTestsBlocked()
 if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI: ${blocked}`)
@@ -36,7 +36,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: a Vultr account pointed
     const { page } = await openApp(browser, app)
 
     // A wrong key is refused with Vultr's own words, and nothing typed is lost.
-    await page.getByTestId('account-add-open').click()
+    await openAddAccount(page)
     await page.getByTestId('account-cloud').selectOption('vultr')
     await page.getByTestId('account-label').fill('Fake Vultr')
     await page.getByTestId('credential-token').fill('NOT-THE-KEY')
@@ -55,6 +55,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: a Vultr account pointed
     // The account is known by its marker group, made once when the key was checked.
     expect([...fake.state.groups.values()].map((group) => group.description)).toEqual([MARKER])
 
+    await openNewHost(page)
     await page.getByTestId('create-account').selectOption(accountId!)
     await expect.poll(() => page.getByTestId('catalog-source').innerText(), { timeout: 10_000 }).toMatch(/live/i)
     await page.getByTestId('create-region').selectOption('lhr')
@@ -86,12 +87,12 @@ describe.skipIf(Boolean(blocked))('web shell end to end: a Vultr account pointed
     expect(controlPort.connections()).toBeGreaterThan(0)
     await screenshot(page, 'vultr-active')
 
-    await row.getByTestId('host-copy-command').click()
+    await rowAction(row, 'host-copy-command')
     await page.getByTestId('client-upstream').fill('http://127.0.0.1:3000')
     await page.getByTestId('client-copy').click()
     await expect.poll(() => clipboardText(page), { timeout: 5_000 }).toContain(`wss://${ip}:8123`)
 
-    await row.getByTestId('host-delete').click()
+    await rowAction(row, 'host-delete')
     await page.getByTestId('confirm-delete').click()
     await expect.poll(() => page.getByTestId('host-row').count(), { timeout: 40_000 }).toBe(0)
 

@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path'
 import { _electron, type ElectronApplication, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { electronBinary } from '../../scripts/electron-binary.mjs'
+import { openNewHost } from '../e2e/support'
 
 const ROOT = resolve('.')
 const MAIN_ENTRY = resolve('out/main/index.js')
@@ -123,6 +124,8 @@ describe.skipIf(Boolean(blocked))('Electron shell (real binary)', () => {
   })
 
   it('creates a host on the simulated cloud and shows it active', async () => {
+    await page.getByTestId('new-host-open').waitFor({ timeout: 15_000 })
+    await openNewHost(page)
     await expect.poll(() => page.getByTestId('create-account').inputValue(), { timeout: 15_000 }).toBe('simulated')
     await page.getByTestId('create-submit').click()
     const row = page.getByTestId('host-row').first()

@@ -33,6 +33,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { createServer, type Server } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { listenOnLoopback } from '../support/listeners'
+import { closeServer, heldAnswers, readRaw } from './http-server'
 import { mulberry32 } from '../support/prng'
 import type { FakeCertificate } from './azure-tls'
 
@@ -216,7 +217,7 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
   const requests: FakeAzureRequest[] = []
   const failures: Array<AzureFailureRule & { used: number }> = []
   const failNextTypes = new Set<string>()
-  const pending = new Set<() => void>()
+  const held = heldAnswers()
   let issued = 0
   let latencyMs = options.latencyMs ?? 0
   let faultRate = 0
@@ -577,7 +578,7 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
     const url = new URL(request.url ?? '/', 'https://127.0.0.1')
     const path = url.pathname.toLowerCase()
     const raw = await readRaw(request)
-    if (latencyMs > 0) await wait(latencyMs, response)
+    if (latencyMs > 0) await held.wait(latencyMs, response)
     const logged: FakeAzureRequest = { method, path, rawPath: url.pathname, apiVersion: url.searchParams.get('api-version') ?? undefined, query: Object.fromEntries(url.searchParams) }
     const rateHeaders = (): Record<string, string> => ({
       'x-ms-ratelimit-remaining-subscription-reads': String(remaining.reads),
@@ -648,7 +649,7 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
         case 'late': {
           // Held without acting until the client gave up, then carried out later on fake time.
           holding += 1
-          await wait(holdMs, response)
+          await held.wait(holdMs, response)
           logged.status = 0
           response.socket?.destroy()
           lateQueue.push({
@@ -675,7 +676,7 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
           } catch {
             answer = undefined
           }
-          if (fault === 'delayed') await wait(holdMs, response)
+          if (fault === 'delayed') await held.wait(holdMs, response)
           if (fault === 'truncated' && answer?.json !== undefined && !response.destroyed) {
             logged.status = answer.status
             const text = JSON.stringify(answer.json)
@@ -699,7 +700,7 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
     )
     if (rule) rule.used += 1
     if (rule?.delayMs) {
-      if (await wait(rule.delayMs, response)) {
+      if (await held.wait(rule.delayMs, response)) {
         logged.status = 0
         return
       }
@@ -736,21 +737,6 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
       if (caught instanceof ArmFailure) return armError(caught.status, caught.code, caught.message)
       return armError(500, 'InternalServerError', 'Encountered internal server error.')
     }
-  }
-
-  function wait(ms: number, response: ServerResponse): Promise<boolean> {
-    return new Promise((resolve) => {
-      const finish = (closed: boolean): void => {
-        clearTimeout(timer)
-        response.off('close', onClose)
-        pending.delete(onClose)
-        resolve(closed)
-      }
-      const onClose = (): void => finish(true)
-      const timer = setTimeout(() => finish(false), ms)
-      response.on('close', onClose)
-      pending.add(onClose)
-    })
   }
 
   const server: Server = createServer({ cert: options.certificate.cert, key: options.certificate.key }, (request, response) => {
@@ -816,11 +802,8 @@ export async function startFakeAzure(options: FakeAzureOptions): Promise<FakeAzu
     vmCreatesByTag,
     now,
     close() {
-      for (const release of [...pending]) release()
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      })
+      held.releaseAll()
+      return closeServer(server)
     },
   }
 }
@@ -830,13 +813,4 @@ function defaultCode(status: number): string {
     { 400: 'BadRequest', 401: 'InvalidAuthenticationToken', 403: 'AuthorizationFailed', 404: 'ResourceNotFound', 409: 'Conflict', 429: 'TooManyRequests' }[status] ??
     (status >= 500 ? 'InternalServerError' : 'BadRequest')
   )
-}
-
-function readRaw(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    request.on('error', reject)
-  })
 }

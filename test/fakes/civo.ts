@@ -29,6 +29,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { listenOnLoopback } from '../support/listeners'
+import { closeServer, findFailure, heldAnswers, lateWork, parseJsonBody, readRaw, sendGatewayPage } from './http-server'
 
 export interface FakeCivoOptions {
   /** API key the fake accepts; random when absent. */
@@ -201,8 +202,8 @@ export async function startFakeCivo(options: FakeCivoOptions = {}): Promise<Fake
   }
   const requests: FakeRequest[] = []
   const failures: Array<FailureRule & { used: number }> = []
-  const pending = new Set<() => void>()
-  const lateWork = new Set<Promise<void>>()
+  const held = heldAnswers()
+  const late = lateWork()
   let instancesMade = 0
   let inFlight = 0
   let mostInFlight = 0
@@ -409,15 +410,7 @@ export async function startFakeCivo(options: FakeCivoOptions = {}): Promise<Fake
     const method = request.method ?? 'GET'
     const url = new URL(request.url ?? '/', 'http://127.0.0.1')
     const raw = await readRaw(request)
-    let body: unknown
-    let bodyError = false
-    if (raw.length > 0) {
-      try {
-        body = JSON.parse(raw) as unknown
-      } catch {
-        bodyError = true
-      }
-    }
+    const { body, bodyError } = parseJsonBody(raw)
     const logged: FakeRequest = { method, path: url.pathname, query: url.search.replace(/^\?/, ''), ...(body !== undefined ? { body } : {}) }
     requests.push(logged)
     const send = (status: number, json: unknown, extra: Record<string, string> = {}): void => {
@@ -436,21 +429,13 @@ export async function startFakeCivo(options: FakeCivoOptions = {}): Promise<Fake
     if (budget <= 0) return error(429, 'too_many_requests', 'Too many requests, please slow down', { 'retry-after': '7' })
     budget -= 1
 
-    const rule = failures.find(
-      (candidate) =>
-        (candidate.times === undefined || candidate.used < candidate.times) &&
-        (candidate.method === undefined || candidate.method.toUpperCase() === method) &&
-        (candidate.path === undefined || (typeof candidate.path === 'string' ? candidate.path === url.pathname : candidate.path.test(url.pathname))),
-    )
+    const rule = findFailure(failures, method, url.pathname)
     if (rule) {
       rule.used += 1
       if (rule.late) {
-        const work = new Promise<void>((resolve) => setTimeout(resolve, rule.delayMs ?? 0))
-        lateWork.add(work)
-        await work
-        lateWork.delete(work)
+        await late.after(rule.delayMs ?? 0)
       } else if (rule.delayMs) {
-        const closed = await wait(rule.delayMs, response)
+        const closed = await held.wait(rule.delayMs, response)
         if (closed) {
           logged.status = 0
           return
@@ -458,11 +443,8 @@ export async function startFakeCivo(options: FakeCivoOptions = {}): Promise<Fake
       }
       if (rule.ignore) return send(200, { result: 'success' })
       if (rule.html) {
-        const text = `<html><head><title>${rule.status ?? 502} Bad Gateway</title></head><body><h1>${rule.status ?? 502} Bad Gateway</h1></body></html>\n`
         logged.status = rule.status ?? 502
-        response.writeHead(rule.status ?? 502, { 'content-type': 'text/html', 'content-length': String(Buffer.byteLength(text)) })
-        response.end(text)
-        return
+        return sendGatewayPage(response, logged.status)
       }
       if (rule.truncated || rule.afterwards !== undefined) {
         settle()
@@ -494,21 +476,6 @@ export async function startFakeCivo(options: FakeCivoOptions = {}): Promise<Fake
       if (caught instanceof HttpFailure) return error(caught.status, caught.code, caught.message)
       return error(500, 'internal_server_error', 'Something went wrong')
     }
-  }
-
-  function wait(ms: number, response: ServerResponse): Promise<boolean> {
-    return new Promise((resolve) => {
-      const finish = (closed: boolean): void => {
-        clearTimeout(timer)
-        response.off('close', onClose)
-        pending.delete(onClose)
-        resolve(closed)
-      }
-      const onClose = (): void => finish(true)
-      const timer = setTimeout(() => finish(false), ms)
-      response.on('close', onClose)
-      pending.add(onClose)
-    })
   }
 
   const server = createServer((request, response) => {
@@ -547,16 +514,10 @@ export async function startFakeCivo(options: FakeCivoOptions = {}): Promise<Fake
       budget = remaining
     },
     settle,
-    async drain() {
-      while (lateWork.size > 0) await Promise.all([...lateWork])
-      await new Promise((resolve) => setImmediate(resolve))
-    },
+    drain: () => late.drain(),
     close() {
-      for (const release of [...pending]) release()
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      })
+      held.releaseAll()
+      return closeServer(server)
     },
   }
 }
@@ -566,15 +527,6 @@ function defaultCode(status: number): string {
     { 400: 'parameter_invalid', 401: 'authentication_invalid_key', 403: 'authentication_access_denied', 404: 'not_found', 422: 'parameter_invalid', 429: 'too_many_requests' }[status] ??
     (status >= 500 ? 'internal_server_error' : 'parameter_invalid')
   )
-}
-
-function readRaw(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    request.on('error', reject)
-  })
 }
 
 function integer(value: string | null): number | undefined {

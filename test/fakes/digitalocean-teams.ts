@@ -7,6 +7,7 @@
 import { createServer, request, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { FakeDigitalOcean } from './digitalocean'
+import { closeServer } from './http-server'
 
 export interface TeamRouter {
   url: string
@@ -32,10 +33,6 @@ export async function startTeamRouter(teams: FakeDigitalOcean[]): Promise<TeamRo
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections() // fetch keeps connections alive; close() alone would wait for them
-      }),
+    close: () => closeServer(server),
   }
 }

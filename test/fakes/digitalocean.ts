@@ -25,6 +25,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { listenOnLoopback } from '../support/listeners'
+import { closeServer, findFailure, heldAnswers, parseJsonBody, readRaw } from './http-server'
 
 export interface FakeDigitalOceanOptions {
   /** Bearer token the fake accepts; random when absent. */
@@ -308,7 +309,7 @@ export async function startFakeDigitalOcean(options: FakeDigitalOceanOptions = {
   const firewalls = new Map<string, FakeFirewall>()
   const tags = new Set<string>()
   const requests: FakeRequest[] = []
-  const pending = new Set<() => void>()
+  const held = heldAnswers()
 
   /** Applies the passage of fake time (and reads) to every droplet. */
   function settle(): void {
@@ -637,15 +638,7 @@ export async function startFakeDigitalOcean(options: FakeDigitalOceanOptions = {
     const method = request.method ?? 'GET'
     const url = new URL(request.url ?? '/', 'http://127.0.0.1')
     const raw = await readRaw(request)
-    let body: unknown
-    let bodyError = false
-    if (raw.length > 0) {
-      try {
-        body = JSON.parse(raw) as unknown
-      } catch {
-        bodyError = true
-      }
-    }
+    const { body, bodyError } = parseJsonBody(raw)
     const logged: FakeRequest = { method, path: url.pathname, query: url.search.replace(/^\?/, ''), ...(body !== undefined ? { body } : {}), at: performance.now() }
     requests.push(logged)
 
@@ -705,16 +698,11 @@ export async function startFakeDigitalOcean(options: FakeDigitalOceanOptions = {
       }
     }
 
-    const rule = failures.find(
-      (candidate) =>
-        (candidate.times === undefined || candidate.used < candidate.times) &&
-        (candidate.method === undefined || candidate.method.toUpperCase() === method) &&
-        (candidate.path === undefined || (typeof candidate.path === 'string' ? candidate.path === url.pathname : candidate.path.test(url.pathname))),
-    )
+    const rule = findFailure(failures, method, url.pathname)
     if (rule) {
       rule.used += 1
       if (rule.delayMs) {
-        const closed = await wait(rule.delayMs, response)
+        const closed = await held.wait(rule.delayMs, response)
         if (closed) {
           logged.status = 0
           return
@@ -741,21 +729,6 @@ export async function startFakeDigitalOcean(options: FakeDigitalOceanOptions = {
   }
 
   /** Resolves true when the client went away first. Always ends on close(). */
-  function wait(ms: number, response: ServerResponse): Promise<boolean> {
-    return new Promise((resolve) => {
-      const finish = (closed: boolean): void => {
-        clearTimeout(timer)
-        response.off('close', onClose)
-        pending.delete(onClose)
-        resolve(closed)
-      }
-      const onClose = (): void => finish(true)
-      const timer = setTimeout(() => finish(false), ms)
-      response.on('close', onClose)
-      pending.add(onClose)
-    })
-  }
-
   const server = createServer((request, response) => {
     handle(request, response).catch(() => {
       if (!response.headersSent) {
@@ -786,11 +759,8 @@ export async function startFakeDigitalOcean(options: FakeDigitalOceanOptions = {
     },
     now,
     close() {
-      for (const release of [...pending]) release()
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      })
+      held.releaseAll()
+      return closeServer(server)
     },
   }
 }
@@ -824,15 +794,6 @@ function errorId(status: number): string {
     { 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 422: 'unprocessable_entity', 429: 'too_many_requests' }[status] ??
     (status >= 500 ? 'server_error' : 'example_error')
   )
-}
-
-function readRaw(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    request.on('error', reject)
-  })
 }
 
 function integer(value: string | null): number | undefined {

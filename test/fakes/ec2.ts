@@ -32,6 +32,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { listenOnLoopback } from '../support/listeners'
 import { checkEc2Request } from './ec2-model'
+import { closeServer } from './http-server'
 
 export type Service = 'ec2' | 'sts' | 'ssm'
 
@@ -589,11 +590,7 @@ export async function startFakeEc2(options: FakeEc2Options = {}): Promise<FakeEc
       instances.set(instance.id, instance)
       return instance
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    close: () => closeServer(server),
   }
 }
 

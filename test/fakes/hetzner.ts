@@ -25,6 +25,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { listenOnLoopback } from '../support/listeners'
+import { closeServer, findFailure, heldAnswers, lateWork, parseJsonBody, readRaw, sendGatewayPage } from './http-server'
 import { FAKE_IMAGES, FAKE_IPV4_MONTHLY, FAKE_LOCATIONS, FAKE_SERVER_TYPES, price, type FakeImage, type FakeLocation, type FakeServerType } from './hetzner-data'
 
 export interface FakeHetznerOptions {
@@ -196,8 +197,8 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
   const primaryIps = new Map<number, FakePrimaryIp>()
   const requests: FakeRequest[] = []
   const failures: Array<FailureRule & { used: number }> = []
-  const pending = new Set<() => void>()
-  const lateWork = new Set<Promise<void>>()
+  const held = heldAnswers()
+  const late = lateWork()
   const offset = options.idOffset ?? 0
   let nextServerId = 42_000_001 + offset
   let nextFirewallId = 1_000_001 + offset
@@ -540,15 +541,7 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
     const method = request.method ?? 'GET'
     const url = new URL(request.url ?? '/', 'http://127.0.0.1')
     const raw = await readRaw(request)
-    let body: unknown
-    let bodyError = false
-    if (raw.length > 0) {
-      try {
-        body = JSON.parse(raw) as unknown
-      } catch {
-        bodyError = true
-      }
-    }
+    const { body, bodyError } = parseJsonBody(raw)
     const logged: FakeRequest = { method, path: url.pathname, query: url.search.replace(/^\?/, ''), ...(body !== undefined ? { body } : {}) }
     requests.push(logged)
 
@@ -588,21 +581,13 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
     if (budget <= 0) return error(429, 'rate_limit_exceeded', 'limit of 3600 requests per hour reached')
     budget -= 1
 
-    const rule = failures.find(
-      (candidate) =>
-        (candidate.times === undefined || candidate.used < candidate.times) &&
-        (candidate.method === undefined || candidate.method.toUpperCase() === method) &&
-        (candidate.path === undefined || (typeof candidate.path === 'string' ? candidate.path === url.pathname : candidate.path.test(url.pathname))),
-    )
+    const rule = findFailure(failures, method, url.pathname)
     if (rule) {
       rule.used += 1
       if (rule.late) {
-        const work = new Promise<void>((resolve) => setTimeout(resolve, rule.delayMs ?? 0))
-        lateWork.add(work)
-        await work
-        lateWork.delete(work)
+        await late.after(rule.delayMs ?? 0)
       } else if (rule.delayMs) {
-        const closed = await wait(rule.delayMs, response)
+        const closed = await held.wait(rule.delayMs, response)
         if (closed) {
           logged.status = 0
           return
@@ -610,11 +595,8 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
       }
       if (rule.ignore) return send(method === 'DELETE' ? (url.pathname.includes('/firewalls/') ? 204 : 200) : 200, method === 'DELETE' && url.pathname.includes('/firewalls/') ? undefined : { action: actionJson('delete_server', { id: 1, type: 'server' }) })
       if (rule.html) {
-        const text = `<html><head><title>${rule.status ?? 502} Bad Gateway</title></head><body><h1>${rule.status ?? 502} Bad Gateway</h1></body></html>\n`
         logged.status = rule.status ?? 502
-        response.writeHead(rule.status ?? 502, { 'content-type': 'text/html', 'content-length': String(Buffer.byteLength(text)) })
-        response.end(text)
-        return
+        return sendGatewayPage(response, logged.status)
       }
       if (rule.truncated || rule.afterwards !== undefined) {
         settle()
@@ -648,21 +630,6 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
     }
   }
 
-  function wait(ms: number, response: ServerResponse): Promise<boolean> {
-    return new Promise((resolve) => {
-      const finish = (closed: boolean): void => {
-        clearTimeout(timer)
-        response.off('close', onClose)
-        pending.delete(onClose)
-        resolve(closed)
-      }
-      const onClose = (): void => finish(true)
-      const timer = setTimeout(() => finish(false), ms)
-      response.on('close', onClose)
-      pending.add(onClose)
-    })
-  }
-
   const server = createServer((request, response) => {
     handle(request, response).catch(() => {
       if (!response.headersSent) {
@@ -692,17 +659,10 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
     },
     now,
     settle,
-    async drain() {
-      while (lateWork.size > 0) await Promise.all([...lateWork])
-      // The request handler carries the call out right after its delay: let it run.
-      await new Promise((resolve) => setImmediate(resolve))
-    },
+    drain: () => late.drain(),
     close() {
-      for (const release of [...pending]) release()
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      })
+      held.releaseAll()
+      return closeServer(server)
     },
   }
 }
@@ -749,15 +709,6 @@ function defaultCode(status: number): string {
     { 400: 'json_error', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 412: 'resource_unavailable', 422: 'invalid_input', 423: 'locked', 429: 'rate_limit_exceeded', 503: 'unavailable', 504: 'timeout' }[status] ??
     (status >= 500 ? 'server_error' : 'invalid_input')
   )
-}
-
-function readRaw(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    request.on('error', reject)
-  })
 }
 
 function integer(value: string | null): number | undefined {

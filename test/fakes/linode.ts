@@ -31,6 +31,7 @@
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { listenOnLoopback } from '../support/listeners'
+import { closeServer, findFailure, heldAnswers, parseJsonBody, readRaw } from './http-server'
 
 export interface FakeLinodeOptions {
   /** Bearer token the fake accepts; random when absent. */
@@ -291,7 +292,7 @@ export async function startFakeLinode(options: FakeLinodeOptions = {}): Promise<
   const stackscripts = new Map<number, { label: string }>()
   const settings: { defaultLinodeFirewall: number | null } = { defaultLinodeFirewall: null }
   const requests: FakeRequest[] = []
-  const pending = new Set<() => void>()
+  const held = heldAnswers()
 
   if (options.defaultFirewall) {
     // What an account owner typically sets as the default: ssh only.
@@ -653,15 +654,7 @@ export async function startFakeLinode(options: FakeLinodeOptions = {}): Promise<
     const method = request.method ?? 'GET'
     const url = new URL(request.url ?? '/', 'http://127.0.0.1')
     const raw = await readRaw(request)
-    let body: unknown
-    let bodyError = false
-    if (raw.length > 0) {
-      try {
-        body = JSON.parse(raw) as unknown
-      } catch {
-        bodyError = true
-      }
-    }
+    const { body, bodyError } = parseJsonBody(raw)
     // `x-relayed-filter`: the contract test's way past prism (test/contract/linode-spec.test.ts).
     const filterHeader = request.headers['x-filter'] ?? request.headers['x-relayed-filter']
     let filter: unknown
@@ -675,7 +668,7 @@ export async function startFakeLinode(options: FakeLinodeOptions = {}): Promise<
     }
     const logged: FakeRequest = { method, path: url.pathname, query: url.search.replace(/^\?/, ''), ...(filter !== undefined ? { filter } : {}), ...(body !== undefined ? { body } : {}) }
     requests.push(logged)
-    if (latencyMs > 0 && (await wait(latencyMs, response))) {
+    if (latencyMs > 0 && (await held.wait(latencyMs, response))) {
       logged.status = 0
       return
     }
@@ -712,15 +705,10 @@ export async function startFakeLinode(options: FakeLinodeOptions = {}): Promise<
     limitHeaders = limited.headers
     if (limited.over) return error(429, 'Too many requests', undefined, { 'retry-after': String(Math.max(1, Number(limited.headers['x-ratelimit-reset']) - Math.floor(now() / 1000))) })
 
-    const rule = failures.find(
-      (candidate) =>
-        (candidate.times === undefined || candidate.used < candidate.times) &&
-        (candidate.method === undefined || candidate.method.toUpperCase() === method) &&
-        (candidate.path === undefined || (typeof candidate.path === 'string' ? candidate.path === url.pathname : candidate.path.test(url.pathname))),
-    )
+    const rule = findFailure(failures, method, url.pathname)
     if (rule) {
       rule.used += 1
-      if (rule.delayMs && (await wait(rule.delayMs, response))) {
+      if (rule.delayMs && (await held.wait(rule.delayMs, response))) {
         logged.status = 0
         return
       }
@@ -745,21 +733,6 @@ export async function startFakeLinode(options: FakeLinodeOptions = {}): Promise<
   }
 
   /** Resolves true when the client went away first. Always ends on close(). */
-  function wait(ms: number, response: ServerResponse): Promise<boolean> {
-    return new Promise((resolve) => {
-      const finish = (closed: boolean): void => {
-        clearTimeout(timer)
-        response.off('close', onClose)
-        pending.delete(onClose)
-        resolve(closed)
-      }
-      const onClose = (): void => finish(true)
-      const timer = setTimeout(() => finish(false), ms)
-      response.on('close', onClose)
-      pending.add(onClose)
-    })
-  }
-
   const server = createServer((request, response) => {
     handle(request, response).catch(() => {
       if (!response.headersSent) {
@@ -812,11 +785,8 @@ export async function startFakeLinode(options: FakeLinodeOptions = {}): Promise<
       return instance
     },
     close() {
-      for (const release of [...pending]) release()
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      })
+      held.releaseAll()
+      return closeServer(server)
     },
   }
 }
@@ -872,15 +842,6 @@ function validPorts(ports: string): boolean {
     pieces += range[2] === undefined ? 1 : 2
   }
   return pieces <= 15
-}
-
-function readRaw(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    request.on('error', reject)
-  })
 }
 
 function integer(value: string | null): number | undefined {

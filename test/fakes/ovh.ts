@@ -26,6 +26,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { listenOnLoopback } from '../support/listeners'
+import { closeServer, findFailure, heldAnswers, lateWork, parseJsonBody, readRaw, sendGatewayPage } from './http-server'
 
 export interface FakeOvhOptions {
   applicationKey?: string
@@ -189,8 +190,8 @@ export async function startFakeOvh(options: FakeOvhOptions = {}): Promise<FakeOv
   const instances = new Map<string, FakeInstance>()
   const requests: FakeRequest[] = []
   const failures: Array<FailureRule & { used: number }> = []
-  const pending = new Set<() => void>()
-  const lateWork = new Set<Promise<void>>()
+  const held = heldAnswers()
+  const late = lateWork()
   let made = 0
   let port = 0
 
@@ -320,15 +321,7 @@ export async function startFakeOvh(options: FakeOvhOptions = {}): Promise<FakeOv
     const host = typeof request.headers.host === 'string' && /^127\.0\.0\.1:\d+$/.test(request.headers.host) ? request.headers.host : `127.0.0.1:${port}`
     const url = new URL(request.url ?? '/', `http://${host}`)
     const raw = await readRaw(request)
-    let body: unknown
-    let bodyError = false
-    if (raw.length > 0) {
-      try {
-        body = JSON.parse(raw) as unknown
-      } catch {
-        bodyError = true
-      }
-    }
+    const { body, bodyError } = parseJsonBody(raw)
     const header = (name: string): string | undefined => {
       const value = request.headers[name]
       return typeof value === 'string' ? value : undefined
@@ -359,7 +352,7 @@ export async function startFakeOvh(options: FakeOvhOptions = {}): Promise<FakeOv
     if (url.pathname === '/1.0/auth/time' && method === 'GET') {
       // Unsigned; a delay rule (the bench's round trip) applies to it like to any other call.
       const delay = failures.find((candidate) => candidate.delayMs && candidate.status === undefined && candidate.method === undefined && candidate.path === undefined)
-      if (delay?.delayMs && (await wait(delay.delayMs, response))) return
+      if (delay?.delayMs && (await held.wait(delay.delayMs, response))) return
       return send(200, apiTime())
     }
 
@@ -380,32 +373,21 @@ export async function startFakeOvh(options: FakeOvhOptions = {}): Promise<FakeOv
     }
 
     const path = logged.path
-    const rule = failures.find(
-      (candidate) =>
-        (candidate.times === undefined || candidate.used < candidate.times) &&
-        (candidate.method === undefined || candidate.method.toUpperCase() === method) &&
-        (candidate.path === undefined || (typeof candidate.path === 'string' ? candidate.path === path : candidate.path.test(path))),
-    )
+    const rule = findFailure(failures, method, path)
     if (rule) {
       rule.used += 1
       if (rule.late) {
-        const work = new Promise<void>((resolve) => setTimeout(resolve, rule.delayMs ?? 0))
-        lateWork.add(work)
-        await work
-        lateWork.delete(work)
+        await late.after(rule.delayMs ?? 0)
       } else if (rule.delayMs) {
-        const closed = await wait(rule.delayMs, response)
+        const closed = await held.wait(rule.delayMs, response)
         if (closed) {
           logged.status = 0
           return
         }
       }
       if (rule.html) {
-        const text = `<html><head><title>${rule.status ?? 502} Bad Gateway</title></head><body><h1>${rule.status ?? 502} Bad Gateway</h1></body></html>\n`
         logged.status = rule.status ?? 502
-        response.writeHead(rule.status ?? 502, { 'content-type': 'text/html', 'content-length': String(Buffer.byteLength(text)) })
-        response.end(text)
-        return
+        return sendGatewayPage(response, logged.status)
       }
       if (rule.truncated || rule.afterwards !== undefined) {
         settle()
@@ -439,21 +421,6 @@ export async function startFakeOvh(options: FakeOvhOptions = {}): Promise<FakeOv
     }
   }
 
-  function wait(ms: number, response: ServerResponse): Promise<boolean> {
-    return new Promise((resolve) => {
-      const finish = (closed: boolean): void => {
-        clearTimeout(timer)
-        response.off('close', onClose)
-        pending.delete(onClose)
-        resolve(closed)
-      }
-      const onClose = (): void => finish(true)
-      const timer = setTimeout(() => finish(false), ms)
-      response.on('close', onClose)
-      pending.add(onClose)
-    })
-  }
-
   const server = createServer((request, response) => {
     handle(request, response).catch(() => {
       if (!response.headersSent) {
@@ -483,25 +450,10 @@ export async function startFakeOvh(options: FakeOvhOptions = {}): Promise<FakeOv
     now,
     apiTime,
     settle,
-    async drain() {
-      while (lateWork.size > 0) await Promise.all([...lateWork])
-      await new Promise((resolve) => setImmediate(resolve))
-    },
+    drain: () => late.drain(),
     close() {
-      for (const release of [...pending]) release()
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      })
+      held.releaseAll()
+      return closeServer(server)
     },
   }
-}
-
-function readRaw(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    request.on('error', reject)
-  })
 }

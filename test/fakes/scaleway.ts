@@ -25,6 +25,7 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { listenOnLoopback } from '../support/listeners'
+import { closeServer, findFailure, heldAnswers, lateWork, parseJsonBody, readRaw, sendGatewayPage } from './http-server'
 
 export const FAKE_PROJECT = '11111111-2222-4333-8444-555555555555'
 export const FAKE_ORGANIZATION = '99999999-8888-4777-8666-555555555555'
@@ -199,8 +200,8 @@ export async function startFakeScaleway(options: FakeScalewayOptions = {}): Prom
   const volumes = new Map<string, FakeVolume>()
   const requests: FakeRequest[] = []
   const failures: Array<FailureRule & { used: number }> = []
-  const pending = new Set<() => void>()
-  const lateWork = new Set<Promise<void>>()
+  const held = heldAnswers()
+  const late = lateWork()
   let ipsMade = 0
 
   function settle(): void {
@@ -558,15 +559,7 @@ export async function startFakeScaleway(options: FakeScalewayOptions = {}): Prom
     const method = (request.method ?? 'GET').toUpperCase()
     const raw = await readRaw(request)
     const contentType = String(request.headers['content-type'] ?? '')
-    let body: unknown
-    let bodyError = false
-    if (raw.length > 0 && /json/.test(contentType)) {
-      try {
-        body = JSON.parse(raw) as unknown
-      } catch {
-        bodyError = true
-      }
-    }
+    const { body, bodyError } = parseJsonBody(/json/.test(contentType) ? raw : '')
     const logged: FakeRequest = { method, path: url.pathname, query: url.search.replace(/^\?/, ''), body: body ?? (raw.length > 0 ? raw : undefined), contentType: contentType || undefined }
     requests.push(logged)
     const send = (status: number, json?: unknown, extra: Record<string, string> = {}): void => {
@@ -592,33 +585,21 @@ export async function startFakeScaleway(options: FakeScalewayOptions = {}): Prom
     if (budget <= 0) return error(429, 'too_many_requests', 'too many requests', {}, { 'retry-after': '7' })
     budget -= 1
 
-    const rule = failures.find(
-      (candidate) =>
-        (candidate.times === undefined || candidate.used < candidate.times) &&
-        (candidate.method === undefined || candidate.method.toUpperCase() === method) &&
-        (candidate.path === undefined || (typeof candidate.path === 'string' ? candidate.path === url.pathname : candidate.path.test(url.pathname))),
-    )
+    const rule = findFailure(failures, method, url.pathname)
     if (rule) {
       rule.used += 1
       if (rule.late) {
-        const work = new Promise<void>((resolve) => setTimeout(resolve, rule.delayMs ?? 0))
-        lateWork.add(work)
-        await work
-        lateWork.delete(work)
+        await late.after(rule.delayMs ?? 0)
       } else if (rule.delayMs) {
-        const closed = await wait(rule.delayMs, response)
+        const closed = await held.wait(rule.delayMs, response)
         if (closed) {
           logged.status = 0
           return
         }
       }
       if (rule.html) {
-        const status = rule.status ?? 502
-        const text = `<html><head><title>${status} Bad Gateway</title></head><body><h1>${status} Bad Gateway</h1></body></html>\n`
-        logged.status = status
-        response.writeHead(status, { 'content-type': 'text/html', 'content-length': String(Buffer.byteLength(text)) })
-        response.end(text)
-        return
+        logged.status = rule.status ?? 502
+        return sendGatewayPage(response, logged.status)
       }
       if (rule.truncated || rule.afterwards !== undefined) {
         settle()
@@ -652,21 +633,6 @@ export async function startFakeScaleway(options: FakeScalewayOptions = {}): Prom
     }
   }
 
-  function wait(ms: number, response: ServerResponse): Promise<boolean> {
-    return new Promise((resolve) => {
-      const finish = (closed: boolean): void => {
-        clearTimeout(timer)
-        response.off('close', onClose)
-        pending.delete(onClose)
-        resolve(closed)
-      }
-      const onClose = (): void => finish(true)
-      const timer = setTimeout(() => finish(false), ms)
-      response.on('close', onClose)
-      pending.add(onClose)
-    })
-  }
-
   const server = createServer((request, response) => {
     handle(request, response).catch(() => {
       if (!response.headersSent) {
@@ -696,16 +662,10 @@ export async function startFakeScaleway(options: FakeScalewayOptions = {}): Prom
       budget = remaining
     },
     settle,
-    async drain() {
-      while (lateWork.size > 0) await Promise.all([...lateWork])
-      await new Promise((resolve) => setImmediate(resolve))
-    },
+    drain: () => late.drain(),
     close() {
-      for (const release of [...pending]) release()
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      })
+      held.releaseAll()
+      return closeServer(server)
     },
   }
 }
@@ -715,13 +675,4 @@ function defaultType(status: number): string {
     { 400: 'invalid_arguments', 401: 'denied_authentication', 403: 'permissions_denied', 404: 'not_found', 409: 'conflict', 412: 'precondition_failed', 429: 'too_many_requests' }[status] ??
     (status >= 500 ? 'internal_error' : 'invalid_arguments')
   )
-}
-
-function readRaw(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    request.on('error', reject)
-  })
 }

@@ -26,6 +26,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { listenOnLoopback } from '../support/listeners'
+import { closeServer, parseJsonBody } from './http-server'
 
 export interface FakeVultrOptions {
   /** API key the fake accepts; random when absent. */
@@ -490,15 +491,7 @@ export async function startFakeVultr(options: FakeVultrOptions = {}): Promise<Fa
   async function handle(request: IncomingMessage, response: ServerResponse, raw: string): Promise<void> {
     const method = request.method ?? 'GET'
     const url = new URL(request.url ?? '/', 'http://127.0.0.1')
-    let body: unknown
-    let badJson = false
-    if (raw.length > 0) {
-      try {
-        body = JSON.parse(raw) as unknown
-      } catch {
-        badJson = true
-      }
-    }
+    const { body, bodyError: badJson } = parseJsonBody(raw)
     const entry: FakeRequest = { method, path: url.pathname, query: url.search.replace(/^\?/, ''), body }
     requests.push(entry)
     const send = (status: number, json?: unknown, headers: Record<string, string> = {}, truncate = false): void => {
@@ -559,10 +552,7 @@ export async function startFakeVultr(options: FakeVultrOptions = {}): Promise<Fa
     token,
     async close() {
       for (const release of [...pending]) release()
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      })
+      await closeServer(server)
     },
     state: { instances, groups },
     requests,

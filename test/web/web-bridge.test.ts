@@ -12,7 +12,10 @@ import { startWebBridge, type WebBridge } from '../../src/main/web'
 import { createEventBus, type EventBus } from '../../src/main/events'
 import type { Dispatch } from '../../src/main/dispatch'
 import type { Envelope } from '../../src/shared/errors'
-import { eventNames } from '../../src/shared/contract'
+import { eventNames, type HostDetails, type Settings } from '../../src/shared/contract'
+import { createCore } from '../../src/main/core'
+import { createMemorySecretStore } from '../../src/main/secrets/memory-store'
+import type { Host } from '../../src/shared/domain'
 
 // The browser client is written against small structural types, so the node project can import it too.
 import { createHttpBridge, NETWORK_ERROR, SESSION_ERROR, type EventSourceLike, type FetchLike } from '../../src/renderer/src/bridge/http-bridge'
@@ -638,6 +641,30 @@ describe('local HTTP bridge', () => {
       const garbage = createHttpBridge({ fetch: async () => ({ status: 200, json: async () => ({ nope: 1 }) }) })
       expect(await garbage.invoke('app:status', {})).toEqual({ ok: false, error: NETWORK_ERROR })
     })
+  })
+})
+
+describe('the new channels over the real bridge and core', () => {
+  it('hosts:details and settings:set-window answer through POST <page>/api/invoke/<channel> as over IPC', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'exitdesk-web-core-'))
+    const core = await createCore({ dataDir, secrets: createMemorySecretStore(), shell: 'web', version: 'test', timers: { setTimeout: () => 0, clearTimeout: () => undefined } })
+    const bridge = await startWebBridge({ dispatch: core.dispatch, events: core.events, staticDir })
+    try {
+      const client = createHttpBridge({ baseUrl: bridge.url, fetch: (url, init) => fetch(url, { ...init, headers: { ...init.headers, origin: bridge.origin } }) })
+      const created = await client.invoke('hosts:create', { requestId: crypto.randomUUID(), accountId: 'simulated', name: 'exit-bridge', region: 'sim-local-1', plan: 'sim-nano', tunnel: { mode: 'tcp', inletsVersion: '0.11.14' } })
+      if (!created.ok) throw new Error(created.error.message)
+      const host = created.data as Host
+      const details = await client.invoke('hosts:details', { hostId: host.id })
+      expect(details).toMatchObject({ ok: true, data: { host: { id: host.id, name: 'exit-bridge' }, tags: ['exitdesk', `exitdesk-host-${host.id}`], image: 'Ubuntu 24.04 LTS (simulated)' } })
+      expect((details.ok ? (details.data as HostDetails) : undefined)?.timeline[0]).toMatchObject({ kind: 'step', text: expect.stringMatching(/^Create requested: exit-bridge/) })
+      expect(await client.invoke('hosts:details', { hostId: 'nope' })).toMatchObject({ ok: false, error: { code: 'not-found', field: 'hostId' } })
+      const window = await client.invoke('settings:set-window', { keepRunningInTray: false })
+      expect(window.ok ? (window.data as Settings).window : undefined).toEqual({ keepRunningInTray: false })
+    } finally {
+      await bridge.close()
+      await core.stop()
+      await rm(dataDir, { recursive: true, force: true })
+    }
   })
 })
 

@@ -5,6 +5,7 @@
  * multi-step create/teardown that returns after each quick step instead of waiting for the
  * cloud inside the call.
  */
+import type { HostResource } from '../../shared/contract'
 import type { Catalog, CloudInfo, HostLocator, HostState, TunnelMode, TunnelReadiness, TunnelSettings } from '../../shared/domain'
 import type { RequestBudget, RequestPriority } from './budget'
 
@@ -148,6 +149,48 @@ export interface Provisioner {
    * looks up its domains, so a simulated host sends nothing off the machine.
    */
   simulateReadiness?(locator: HostLocator, tunnel: ReadinessTunnel): Promise<SimulatedReadiness>
+  /**
+   * How the host details panel names what this cloud made for a host, the tags the instance
+   * carries, and links into the provider's web console (./<cloud>/console.ts). Absent: generic
+   * words and no links.
+   */
+  readonly console?: CloudConsole
+}
+
+/** A host as a cloud's console links need it. */
+export interface ConsoleHost {
+  /** The name the instance was created with. */
+  name: string
+  region: string
+  locator: HostLocator
+  /** The values of the manifest's credential fields named in `CloudConsole.credentialKeys` (and only those). */
+  credentials: Readonly<Record<string, string>>
+}
+
+export type ConsoleResourceKind = HostResource['kind']
+
+/** What one cloud says about its resources in the host details panel. */
+export interface CloudConsole {
+  /** Words for each kind in the provider's terms, e.g. { instance: 'Droplet' }; kinds left out get generic words. */
+  labels: Partial<Record<ConsoleResourceKind, string>>
+  /** The tags (or labels) Exitdesk gives the instance, spelled as the cloud shows them. */
+  instanceTags(tags: HostTags, host: ConsoleHost): string[]
+  /**
+   * An https:// link to the resource's page in the provider's console; undefined where the
+   * console has no page for it. Its host must be one the manifest's `links.console` names
+   * (../external-links.ts opens nothing else).
+   */
+  consoleUrl(resource: { kind: ConsoleResourceKind; id: string }, host: ConsoleHost): string | undefined
+  /**
+   * Credential fields a link needs (an OVHcloud project id, an Azure subscription id), read
+   * from the keychain only when details are asked for.
+   */
+  credentialKeys?: readonly string[]
+  /**
+   * Linked instead of a deep link that would carry a value main redacts (a deep link whose id
+   * is a credential would reach the window as "[redacted]" and lead nowhere).
+   */
+  fallbackUrl?: string
 }
 
 /** What a readiness check needs to know about a host's tunnel. */

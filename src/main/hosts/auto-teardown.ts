@@ -10,6 +10,7 @@ import { AUTO_TEARDOWN_MS, autoTeardownLabel, type AutoTeardownChoice } from '..
 import type { Clock } from '../clock'
 import type { Ledger } from '../store/ledger'
 import type { AutoTeardownRecord, HostRecord } from '../store/records'
+import { appendTimeline } from './timeline'
 
 export const WARNING_BEFORE_MS = 10 * 60_000
 
@@ -37,6 +38,10 @@ function eligible(host: HostRecord): host is HostRecord & { autoTeardown: AutoTe
   return host.autoTeardown !== undefined && host.phase !== 'tearing-down' && host.duplicateOf === undefined && host.refusal === undefined
 }
 
+function minutesUntil(at: number, now: number): number {
+  return Math.max(1, Math.ceil((at - now) / 60_000))
+}
+
 export class AutoTeardown {
   constructor(private readonly deps: AutoTeardownDeps) {}
 
@@ -51,9 +56,13 @@ export class AutoTeardown {
     const ids = new Set(toWarn.map((host) => host.id))
     // Marked before it is sent: a failed write sends nothing rather than the same warning twice.
     await this.deps.ledger.update((data) => {
-      for (const host of data.hosts) if (ids.has(host.id) && host.autoTeardown) host.autoTeardown = { ...host.autoTeardown, warned: true }
+      for (const host of data.hosts) {
+        if (!ids.has(host.id) || !host.autoTeardown) continue
+        host.autoTeardown = { ...host.autoTeardown, warned: true }
+        appendTimeline(host, now, 'notice', `Auto-teardown deletes it in ${minutesUntil(host.autoTeardown.at, now)} minutes (warning sent)`)
+      }
     })
-    for (const host of toWarn) this.deps.warn(host, Math.max(1, Math.ceil((host.autoTeardown.at - now) / 60_000)))
+    for (const host of toWarn) this.deps.warn(host, minutesUntil(host.autoTeardown.at, now))
   }
 
   /**

@@ -20,9 +20,9 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { z } from 'zod'
-import type { HostsChanges, HostsSnapshot, HostsUnchanged, createHostInputSchema, deleteHostInputSchema } from '../../shared/contract'
+import type { HostDetails, HostTimelineEntry, HostsChanges, HostsSnapshot, HostsUnchanged, createHostInputSchema, deleteHostInputSchema } from '../../shared/contract'
 import type { AutoTeardownChoice, Host } from '../../shared/domain'
-import { CHANGING_STATES } from '../../shared/domain'
+import { autoTeardownLabel, CHANGING_STATES } from '../../shared/domain'
 import { AppError, invalidInput, type AppErrorInfo } from '../../shared/errors'
 import { hostNameProblem } from '../../shared/naming'
 import type { AccountService } from '../accounts/account-service'
@@ -31,6 +31,7 @@ import type { Clock } from '../clock'
 import type { EventBus } from '../events'
 import type { SecretStore } from '../secrets/secret-store'
 import { log } from '../log'
+import { redactor } from '../redact'
 import type { Ledger } from '../store/ledger'
 import { toHost, type HostRecord } from '../store/records'
 import type { RequestPriority } from '../clouds/budget'
@@ -48,6 +49,11 @@ import { READINESS_LIMITS, ReadinessMonitor, type ReadinessMonitorOptions } from
 import { AutoTeardown, deadlineFor } from './auto-teardown'
 import { autoTeardownSettings } from './auto-teardown-settings'
 import { Notifier } from './notifications'
+import { hostDetails } from './host-details'
+import { appendTimeline, appendTimelineEntry, TIMELINE_LIMIT } from './timeline'
+
+/** How the timeline starts the entry of a tunnel's first ready answer. */
+const TUNNEL_READY = 'Tunnel ready'
 
 export type CreateHostInput = z.output<typeof createHostInputSchema>
 export type DeleteHostInput = z.output<typeof deleteHostInputSchema>
@@ -115,6 +121,10 @@ export class HostService {
   /** Why a teardown was started on its own (auto-teardown, quit), for its "deleted" notification. */
   private readonly teardownReasons = new Map<string, string>()
   private readonly autoTeardown: AutoTeardown
+  /** Hosts whose tunnel turning ready was looked at for their timeline in this run. */
+  private readonly tunnelReadyNoted = new Set<string>()
+  /** Timeline entries not written yet (./timeline.ts), by host: written with the next refresh. */
+  private readonly pendingTimeline = new Map<string, HostTimelineEntry[]>()
 
   constructor(private readonly deps: HostServiceDeps) {
     this.notifier = new Notifier({ events: deps.events, clock: deps.clock, accounts: () => deps.accounts.list() })
@@ -135,7 +145,10 @@ export class HostService {
         this.changes.readinessOf(hostId)
         this.changed()
         const record = this.find(hostId)
-        if (record) this.notifier.readinessChanged(record, this.readiness.view(toHost(record)))
+        if (!record) return
+        const readiness = this.readiness.view(toHost(record))
+        this.notifier.readinessChanged(record, readiness)
+        if (readiness?.status === 'ready') this.noteTunnelReady(hostId, readiness.summary)
       },
     })
     this.changes = new HostChanges(this.version, deps.ledger.read().hosts)
@@ -267,6 +280,9 @@ export class HostService {
       failures: 0,
       ...(autoTeardown ? { autoTeardown } : {}),
     }
+    const now = this.deps.clock.now()
+    appendTimeline(record, now, 'step', `Create requested: ${input.name} in ${input.region}, plan ${plan.id}, ${input.tunnel.mode === 'https' ? `HTTPS tunnel for ${input.tunnel.domains.join(', ')}` : 'TCP tunnel'}`)
+    if (autoTeardown) appendTimeline(record, now, 'notice', `Auto-teardown set: deleted after ${autoTeardownLabel(autoTeardown.after)} (${new Date(autoTeardown.at).toISOString()})`)
     try {
       await this.deps.ledger.update((data) => {
         // Inside the serialized write: of two creates of one name racing, exactly one records its host.
@@ -366,6 +382,7 @@ export class HostService {
         // Once the teardown runs there is nothing left to count down to: it can only fire once.
         host.autoTeardown = undefined
         if (reason) host.notice = reason
+        appendTimeline(host, this.deps.clock.now(), 'step', reason ? `Teardown started: ${reason}` : 'Delete requested')
       })
     } finally {
       this.teardownRequested.delete(hostId)
@@ -386,6 +403,7 @@ export class HostService {
     const deadline = deadlineFor(after, this.deps.clock.now(), 'later')
     await this.update(hostId, (host) => {
       host.autoTeardown = deadline
+      appendTimeline(host, this.deps.clock.now(), 'notice', deadline ? `Auto-teardown set: deleted after ${autoTeardownLabel(deadline.after)} (${new Date(deadline.at).toISOString()})` : 'Auto-teardown cancelled: kept until deleted')
     })
     this.changed()
     const current = this.find(hostId) ?? record
@@ -433,12 +451,71 @@ export class HostService {
         host.nextAttemptAt = undefined
         host.progress = undefined
         host.waitingSince = undefined
+        appendTimeline(host, this.deps.clock.now(), 'step', 'Delete asked for again: the teardown starts over')
       })
       this.changed()
       await this.advance(record.id, { priority: 'user' })
     }
     const current = this.find(record.id)
     return current ? toHost(current) : { ...toHost(record), state: 'deleted', busy: false }
+  }
+
+  /**
+   * One host with what only its details panel shows: the resources made for it with console
+   * links, the instance's tags, the image and the timeline (./host-details.ts).
+   */
+  async details(hostId: string): Promise<HostDetails> {
+    const record = this.find(hostId)
+    if (!record) throw new AppError({ code: 'not-found', field: 'hostId', message: 'That host is not known to Exitdesk (it may already be deleted).', retryable: false })
+    const provisioner = this.knownProvisioner(record.cloud)
+    const credentials = await this.consoleCredentials(record, provisioner)
+    const pending = this.pendingTimeline.get(hostId) ?? []
+    const timeline = pending.length === 0 ? record.timeline : [...(record.timeline ?? []), ...pending].slice(-TIMELINE_LIMIT)
+    return hostDetails({ record: { ...record, timeline }, host: this.withReadiness(toHost(record)), provisioner, credentials, redactor })
+  }
+
+  private knownProvisioner(cloud: HostRecord['cloud']): ReturnType<AccountService['provisioner']> | undefined {
+    try {
+      return this.deps.accounts.provisioner(cloud)
+    } catch {
+      return undefined
+    }
+  }
+
+  /** Only the credential fields the cloud's console links need, and nothing when they cannot be read. */
+  private async consoleCredentials(record: HostRecord, provisioner: ReturnType<AccountService['provisioner']> | undefined): Promise<Record<string, string>> {
+    const keys = provisioner?.console?.credentialKeys ?? []
+    if (keys.length === 0) return {}
+    try {
+      const { credentials } = await this.deps.accounts.context(record.accountId)
+      return Object.fromEntries(keys.filter((key) => typeof credentials[key] === 'string').map((key) => [key, credentials[key]!]))
+    } catch {
+      return {}
+    }
+  }
+
+  /**
+   * The tunnel answered as ready for the first time: said once on the timeline, not at every
+   * re-check, nor again after a restart (the timeline already says it). Kept in memory and
+   * written with the next refresh's write: the readiness change is announced once (its own
+   * hosts:changed), not once more for a ledger write of its own; details show it at once.
+   */
+  private noteTunnelReady(hostId: string, summary: string): void {
+    if (this.tunnelReadyNoted.has(hostId)) return
+    this.tunnelReadyNoted.add(hostId)
+    const record = this.find(hostId)
+    if (!record || record.timeline?.some((entry) => entry.text.startsWith(TUNNEL_READY))) return
+    this.pendingTimeline.set(hostId, [...(this.pendingTimeline.get(hostId) ?? []), { at: new Date(this.deps.clock.now()).toISOString(), kind: 'step', text: `${TUNNEL_READY}: ${summary}` }])
+  }
+
+  /** Writes the timeline entries kept in memory (one ledger write for all). */
+  private async flushPendingTimeline(): Promise<void> {
+    if (this.pendingTimeline.size === 0) return
+    const pending = new Map(this.pendingTimeline)
+    this.pendingTimeline.clear()
+    await this.deps.ledger.update((data) => {
+      for (const host of data.hosts) for (const entry of pending.get(host.id) ?? []) appendTimelineEntry(host, entry)
+    })
   }
 
   /**
@@ -535,6 +612,7 @@ export class HostService {
 
   private async runRefresh(): Promise<void> {
     const before = this.fingerprint()
+    await this.flushPendingTimeline()
     await this.markInterruptedCreates()
     // Deadlines first: a host due now gets its first teardown step in this same refresh.
     await this.autoTeardown.run()

@@ -9,6 +9,7 @@ import type { HostLocator } from '../../shared/domain'
 import type { Observation } from '../clouds/types'
 import { displayState, type AccountRecord, type HostRecord } from '../store/records'
 import { hostIdFromTags, hostTag } from './tags'
+import { appendTimeline } from './timeline'
 
 /** A host found in the cloud keeps no record of its tunnel here (the keychain may: ./reclaim.ts). */
 const unknownTunnel = (): HostRecord['tunnel'] => ({ mode: 'tcp', inletsVersion: 'unknown', domains: [], letsEncryptIssuer: 'prod' })
@@ -45,6 +46,7 @@ export function mergeObservations(hosts: HostRecord[], account: AccountRecord, o
       // creating another, or, when a teardown is under way, so that it deletes the instance.
       // The per-host tag the create made is recorded, so the teardown removes it too.
       host.locator = { ...host.locator, instanceId: observed.instanceId, attached: withHostTag(host.locator.attached, host.id) }
+      appendTimeline(host, now, 'notice', `Instance ${observed.instanceId} found by the host's own tag (its create answer was lost) and adopted instead of creating another`)
       known.add(observed.instanceId)
       host.uncertainSince = undefined
       if (host.phase === 'creating') {
@@ -53,7 +55,10 @@ export function mergeObservations(hosts: HostRecord[], account: AccountRecord, o
       }
     }
     if (observed && observed.state !== 'deleted') {
-      host.state = displayState(host.phase, observed.state)
+      const state = displayState(host.phase, observed.state)
+      // Only the change is recorded: a poll that sees the same state appends (and writes) nothing.
+      if (state === 'active' && host.state !== 'active' && host.phase === 'created') appendTimeline(host, now, 'step', `Host active${observed.ipv4 ? ` at ${observed.ipv4}` : ''}`)
+      host.state = state
       host.rawStatus = observed.rawStatus
       host.ipv4 = observed.ipv4
       host.ipv6 = observed.ipv6
@@ -65,6 +70,7 @@ export function mergeObservations(hosts: HostRecord[], account: AccountRecord, o
       host.progress = undefined
       host.state = 'deleting'
       host.lastError = 'The instance was deleted outside Exitdesk; removing what was attached to it.'
+      appendTimeline(host, now, 'notice', host.lastError)
     }
   }
   for (const observed of observations) {
@@ -96,9 +102,13 @@ function duplicateRecord(hosts: ReadonlyMap<string, HostRecord>, account: Accoun
   const seenAt = new Date(context.now).toISOString()
   const what = original ? `a duplicate of "${original.name}"` : 'left by a host that was already deleted'
   const notice = `${cloud} made a second instance (${observed.instanceId}) for one create, after Exitdesk had stopped waiting for its answer; Exitdesk is deleting it.`
-  if (original) original.notice = notice
-  return {
+  if (original) {
+    original.notice = notice
+    appendTimeline(original, context.now, 'notice', notice)
+  }
+  const duplicate: HostRecord = {
     ...discoveredRecord(account, observed, seenAt, randomUUID()),
+    timeline: undefined,
     state: 'deleting',
     // A plain copy (spread, not structuredClone): `original` may be a ledger draft, a proxy.
     tunnel: original ? { ...original.tunnel, domains: [...original.tunnel.domains] } : unknownTunnel(),
@@ -108,6 +118,8 @@ function duplicateRecord(hosts: ReadonlyMap<string, HostRecord>, account: Accoun
     duplicateOf: taggedId,
     notice: `Instance ${observed.instanceId} carries the tag of ${original ? `"${original.name}"` : 'a deleted host'}: it is ${what}, made by a create ${cloud} carried out late. Exitdesk is deleting it; ${original ? `"${original.name}"` : 'nothing else'} is not touched.`,
   }
+  appendTimeline(duplicate, context.now, 'notice', duplicate.notice!)
+  return duplicate
 }
 
 function oldest(observations: Observation[]): Observation | undefined {
@@ -145,5 +157,6 @@ function discoveredRecord(account: AccountRecord, observed: Observation, seenAt:
     phase: 'created',
     failures: 0,
     lastObservedAt: seenAt,
+    timeline: [{ at: seenAt, kind: 'notice', text: `Found in the cloud by Exitdesk's tag (${observed.rawStatus}); not created by this Exitdesk` }],
   }
 }

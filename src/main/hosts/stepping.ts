@@ -29,6 +29,8 @@ import type { HostRecord } from '../store/records'
 import { buildUserData, cloudUserDataOptions } from '../tunnel/userdata'
 import { backoffMs } from './backoff'
 import { findHost, updateHost } from './host-records'
+import { resourceLabel } from './host-details'
+import { appendTimeline, progressWords, retryPhrase } from './timeline'
 import { APP_TAG, hostTag } from './tags'
 import type { TunnelTokens } from './tunnel-tokens'
 
@@ -171,7 +173,9 @@ export class HostStepper {
    */
   private async applyStep(record: HostRecord, result: StepResult, resent: boolean): Promise<undefined> {
     const now = this.deps.clock.now()
-    const label = this.deps.accounts.provisioner(record.cloud).manifest.label
+    const provisioner = this.deps.accounts.provisioner(record.cloud)
+    const label = provisioner.manifest.label
+    const instanceWord = resourceLabel(provisioner.console, 'instance')
     const outcome = await this.deps.ledger.update((data) => {
       const host = data.hosts.find((h) => h.id === record.id)
       if (!host) return 'gone'
@@ -182,6 +186,7 @@ export class HostStepper {
       if (host.phase !== record.phase) return 'superseded'
       if (result.unresolved) {
         // Nothing found and nothing made: look again soon, until the window has passed.
+        if (host.uncertainSince === undefined) appendTimeline(host, now, 'notice', `Checking whether ${label} made it before creating anything again.`)
         host.uncertainSince ??= now
         host.nextAttemptAt = now + LOOKUP_INTERVAL_MS
         host.rawStatus = `checking whether ${label} made it`
@@ -193,6 +198,7 @@ export class HostStepper {
           // A background create the cloud refused: its leftovers are gone; keep the reason in view.
           Object.assign(host, { phase: 'created', state: 'error', rawStatus: 'create refused', progress: undefined, lastError: host.refusal, locator: { region: host.region, attached: [] } })
           clearWaiting(host)
+          appendTimeline(host, now, 'step', 'Everything made for the refused create removed')
           return 'tombstone'
         }
         data.hosts = data.hosts.filter((h) => h.id !== record.id)
@@ -203,12 +209,15 @@ export class HostStepper {
         if (resent) {
           host.resends = (host.resends ?? 0) + 1
           host.notice = `${label} still had the instance ${Math.round(deleteGraceMs(host.resends - 1) / 1000)} s after accepting its delete, so Exitdesk sent the delete again (${ordinal(host.resends + 1)} time).`
+          appendTimeline(host, now, 'notice', host.notice)
         }
         // The grace counts from when the cloud first still had the instance after accepting its
         // delete; any other wait (another droplet to go first) sends nothing again.
         if (!result.instancePresent) host.waitingSince = undefined
         else if (resent || host.waitingSince === undefined) host.waitingSince = now
       }
+      const stepDone = stepSentence(record, host.phase, result, instanceWord)
+      if (stepDone) appendTimeline(host, now, 'step', stepDone)
       host.progress = progress
       if (result.retryAt !== undefined) host.nextAttemptAt = result.retryAt
       if (result.done) {
@@ -234,6 +243,9 @@ export class HostStepper {
       host.failures += 1
       host.lastError = describeError(info)
       host.nextAttemptAt = now + backoffMs(host.failures, info.retryAfterSeconds)
+      const refused = host.phase === 'creating' && !info.retryable && !host.locator.instanceId && !this.deps.teardownRequested.has(hostId)
+      const what = stepPhase === 'creating' ? 'A create step' : 'A teardown step'
+      appendTimeline(host, now, 'error', refused ? `${label(host.cloud)} refused the create: ${host.lastError}` : `${what} failed: ${host.lastError} Exitdesk tries again ${retryPhrase(host.nextAttemptAt - now)}.`)
       if (stepPhase === 'creating' && outcomeUnknown(info)) {
         // The cloud may have made it anyway, and may still: a teardown waits for that too.
         host.lastUnknownAt = now
@@ -243,7 +255,7 @@ export class HostStepper {
           host.rawStatus = `checking whether ${label(host.cloud)} made it`
         }
       }
-      if (host.phase === 'creating' && !info.retryable && !host.locator.instanceId && !this.deps.teardownRequested.has(hostId)) {
+      if (refused) {
         // The cloud refused the create: remove whatever was made for it (e.g. a firewall). When
         // no form is waiting for the answer, the reason stays in the table afterwards.
         host.phase = 'tearing-down'
@@ -304,6 +316,21 @@ function lateWindowEnd(record: Pick<HostRecord, 'lastUnknownAt' | 'uncertainSinc
 /** Whether a create of this host may still be carried out by the cloud without anyone asking again. */
 export function uncertain(record: Pick<HostRecord, 'uncertainSince'>, now: number): boolean {
   return record.uncertainSince !== undefined && now - record.uncertainSince < LATE_CREATE_WINDOW_MS
+}
+
+/**
+ * What a step finished, in words, for the timeline; undefined when it moved nothing on (the
+ * cloud is still working: the same marker again, or a wait). The adapter's progress markers are
+ * how its steps are told apart (../clouds/<cloud>/index.ts `PROGRESS`).
+ */
+function stepSentence(before: HostRecord, phase: HostRecord['phase'], result: StepResult, instanceWord: string): string | undefined {
+  if (phase !== before.phase) return undefined
+  if (phase === 'creating' && result.done) {
+    return result.locator.instanceId ? `${instanceWord} created (${result.locator.instanceId})` : `${instanceWord} created`
+  }
+  if (phase === 'tearing-down' && result.done) return undefined
+  if (result.progress === undefined || result.progress === before.progress) return undefined
+  return progressWords(result.progress)
 }
 
 function clearWaiting(host: HostRecord): void {

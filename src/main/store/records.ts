@@ -1,6 +1,6 @@
 /** What Exitdesk keeps on disk about accounts and hosts. No secrets: those live in the keychain. */
 import type { AutoTeardownAfter, CloudId, Host, HostState, TunnelSettings } from '../../shared/domain'
-import type { AutoTeardownSettings, ClientCommandDefaults } from '../../shared/contract'
+import type { AutoTeardownSettings, ClientCommandDefaults, HostTimelineEntry, WindowSettings } from '../../shared/contract'
 
 export interface AccountRecord {
   id: string
@@ -86,6 +86,11 @@ export interface HostRecord extends Omit<Host, 'busy' | 'tunnel' | 'deleteAt' | 
   duplicateOf?: string
   /** Absent: the host stays until deleted. */
   autoTeardown?: AutoTeardownRecord
+  /**
+   * What happened to the host, oldest first, at most TIMELINE_LIMIT entries (../hosts/timeline.ts).
+   * Appended only on transitions, never per poll. Absent in ledgers written before it was kept.
+   */
+  timeline?: HostTimelineEntry[]
 }
 
 export interface LedgerData {
@@ -101,6 +106,8 @@ export interface SettingsRecord {
   clientCommand?: Partial<ClientCommandDefaults>
   /** Read field by field too (../hosts/auto-teardown-settings.ts). */
   autoTeardown?: Partial<AutoTeardownSettings>
+  /** The desktop shell's window settings, read field by field too (../window-settings.ts). */
+  window?: Partial<WindowSettings>
 }
 
 export function emptyLedger(): LedgerData {
@@ -124,7 +131,7 @@ export function toHost(record: HostRecord): Host {
 }
 
 function viewOf(record: HostRecord): Host {
-  const { requestId: _requestId, phase, progress: _progress, failures: _failures, nextAttemptAt, lastObservedAt: _seen, refusal: _refusal, uncertainSince: _uncertain, lastUnknownAt: _lastUnknown, waitingSince: _waiting, resends: _resends, duplicateOf: _duplicateOf, autoTeardown, tunnel, ...host } = record
+  const { requestId: _requestId, phase, progress: _progress, failures: _failures, nextAttemptAt, lastObservedAt: _seen, refusal: _refusal, uncertainSince: _uncertain, lastUnknownAt: _lastUnknown, waitingSince: _waiting, resends: _resends, duplicateOf: _duplicateOf, autoTeardown, timeline: _timeline, tunnel, ...host } = record
   return {
     ...host,
     tunnel: { mode: tunnel.mode, domains: [...tunnel.domains] },

@@ -64,6 +64,23 @@ export const autoTeardownRecordSchema = z.looseObject({
   warned: z.boolean().optional(),
 })
 
+/**
+ * A host's timeline (../hosts/timeline.ts): absent in files written before it was kept. Read
+ * entry by entry: a damaged entry is dropped, and a timeline that is not a list at all is
+ * dropped, rather than setting the whole host aside for a history line.
+ */
+const timelineEntrySchema = z.object({ at: z.string(), kind: z.enum(['step', 'error', 'notice']), text: z.string() })
+export const timelineSchema = z
+  .unknown()
+  .transform((value) => {
+    if (!Array.isArray(value)) return undefined
+    return value.flatMap((entry) => {
+      const parsed = timelineEntrySchema.safeParse(entry)
+      return parsed.success ? [parsed.data] : []
+    })
+  })
+  .optional()
+
 export const hostRecordSchema = z.looseObject({
   id: nonEmpty,
   requestId: optionalText,
@@ -89,6 +106,7 @@ export const hostRecordSchema = z.looseObject({
   lastObservedAt: optionalText,
   refusal: optionalText,
   autoTeardown: autoTeardownRecordSchema.nullish().transform((value) => value ?? undefined),
+  timeline: timelineSchema,
 })
 
 // The schemas must produce the records the rest of main works with (checked by the compiler).

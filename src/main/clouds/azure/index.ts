@@ -25,6 +25,7 @@
  * List: every VM of the subscription with its power state (`statusOnly=true`) and every public
  *   IP, two paged calls in parallel, kept when they carry the tag.
  */
+import { AZURE_CONSOLE } from './console'
 import { createHash, generateKeyPairSync } from 'node:crypto'
 import type { NetworkSecurityGroup, NetworkInterface, PublicIPAddress, SecurityRule, VirtualNetwork } from '@azure/arm-network'
 import type { ResourceSku, VirtualMachine } from '@azure/arm-compute'
@@ -73,6 +74,7 @@ export function createAzureProvisioner(options: AzureProvisionerOptions = {}): P
 
   return {
     manifest: AZURE_MANIFEST,
+    console: AZURE_CONSOLE,
 
     async verify(ctx, signal): Promise<AccountIdentity> {
       const credentials = parseCredentials(ctx.credentials)

@@ -39,6 +39,7 @@
  * Civo has no idempotency key: a retried create looks the host up by its tag or the firewall by
  * its name first, and `lookupOnly` creates nothing.
  */
+import { CIVO_CONSOLE } from './console'
 import type { Catalog, HostLocator, Plan, Region } from '../../../shared/domain'
 import { AppError, invalidInput } from '../../../shared/errors'
 import type { AccountIdentity, CloudContext, Observation, ProvisionSpec, Provisioner, StepResult } from '../types'
@@ -122,6 +123,7 @@ export function createCivoProvisioner(options: CivoProvisionerOptions = {}): Pro
 
   return {
     manifest: CIVO_MANIFEST,
+    console: CIVO_CONSOLE,
 
     async verify(ctx, signal): Promise<AccountIdentity> {
       // One read: GET /v2/quota proves the key and names the account.

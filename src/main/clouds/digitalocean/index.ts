@@ -25,6 +25,7 @@
  * stays open, as the original inlets provision package does. HTTPS tunnels open only 8123
  * (the inlets control port), 80 and 443.
  */
+import { DIGITALOCEAN_CONSOLE } from './console'
 import type { Catalog, HostLocator, Plan } from '../../../shared/domain'
 import { outcomeUnknown, toErrorInfo } from '../../../shared/errors'
 import type { AccountIdentity, CloudContext, Observation, ProvisionSpec, Provisioner, StepResult } from '../types'
@@ -73,6 +74,7 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
 
   return {
     manifest: DIGITALOCEAN_MANIFEST,
+    console: DIGITALOCEAN_CONSOLE,
 
     async verify(ctx, signal) {
       return accountIdentity(await clientFor(ctx).getAccount(signal))

@@ -26,6 +26,7 @@
  * KEYS with an empty value, so one `tag-key` filter finds them, and the observation's `tags` are
  * the instance's tag keys.
  */
+import { EC2_CONSOLE } from './console'
 import type { Catalog, HostLocator, Region } from '../../../shared/domain'
 import { AppError, invalidInput } from '../../../shared/errors'
 import type { AccountIdentity, CloudContext, Observation, ProvisionSpec, Provisioner, StepResult } from '../types'
@@ -73,6 +74,7 @@ export function createEc2Provisioner(options: Ec2ProvisionerOptions = {}): Provi
 
   return {
     manifest: EC2_MANIFEST,
+    console: EC2_CONSOLE,
 
     async verify(ctx, signal): Promise<AccountIdentity> {
       subnetOf(ctx)

@@ -23,6 +23,7 @@
  * network tag only that host carries); a dated pinned image (here the Ubuntu 24.04 family);
  * a list that looped on page 2 (here nextPageToken is followed to the end).
  */
+import { GCE_CONSOLE } from './console'
 import type { Catalog, HostLocator } from '../../../shared/domain'
 import { AppError } from '../../../shared/errors'
 import { HOST_TAG_PREFIX } from '../../hosts/tags'
@@ -113,6 +114,7 @@ export function createGceProvisioner(options: GceProvisionerOptions = {}): Provi
 
   return {
     manifest: GCE_MANIFEST,
+    console: GCE_CONSOLE,
 
     prepare: warmSdk,
 

@@ -32,6 +32,7 @@
  * host up by label or name first (`lookupOnly` creates nothing), and a 409 `uniqueness_error`
  * on a retry is answered by adopting what carries the name.
  */
+import { HETZNER_CONSOLE } from './console'
 import type { Catalog, HostLocator, Plan, Region } from '../../../shared/domain'
 import { AppError } from '../../../shared/errors'
 import type { AccountIdentity, CloudContext, Observation, ProvisionSpec, Provisioner, StepResult } from '../types'
@@ -119,6 +120,7 @@ export function createHetznerProvisioner(options: HetznerProvisionerOptions = {}
 
   return {
     manifest: HETZNER_MANIFEST,
+    console: HETZNER_CONSOLE,
 
     async verify(ctx, signal): Promise<AccountIdentity> {
       return projectIdentity(await findOrMakeMarker(clientFor(ctx), signal))

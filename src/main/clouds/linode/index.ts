@@ -32,6 +32,7 @@
  * the firewall's unique label or the host's tag with `lookupOnly` until the host service's
  * late-processing window has passed; nothing is created blind.
  */
+import { LINODE_CONSOLE } from './console'
 import { randomInt } from 'node:crypto'
 import type { Catalog, HostLocator, Plan } from '../../../shared/domain'
 import { AppError } from '../../../shared/errors'
@@ -87,6 +88,7 @@ export function createLinodeProvisioner(options: LinodeProvisionerOptions = {}):
 
   return {
     manifest: LINODE_MANIFEST,
+    console: LINODE_CONSOLE,
 
     async verify(ctx, signal) {
       return accountIdentity(await clientFor(ctx).getAccount(signal))

@@ -22,6 +22,7 @@
  * idempotency key, so a create whose outcome is unknown is looked up by that name with
  * `lookupOnly` until the host service's late-processing window has passed; never sent blind.
  */
+import { OVH_CONSOLE } from './console'
 import type { Catalog, HostLocator, Plan, Region } from '../../../shared/domain'
 import { AppError, invalidInput } from '../../../shared/errors'
 import type { AccountIdentity, CloudContext, Observation, ProvisionSpec, Provisioner, StepResult } from '../types'
@@ -118,6 +119,7 @@ export function createOvhProvisioner(options: OvhProvisionerOptions = {}): Provi
 
   return {
     manifest: OVH_MANIFEST,
+    console: OVH_CONSOLE,
     times,
 
     async verify(ctx, signal): Promise<AccountIdentity> {

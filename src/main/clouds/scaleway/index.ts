@@ -37,6 +37,7 @@
  * with `public_ip`), so that it is a recorded resource teardown removes for certain; it is
  * billed apart (manifest.ts, IPV4_EUR_PER_MONTH) and that cost is in every plan's price.
  */
+import { SCALEWAY_CONSOLE } from './console'
 import type { Catalog, HostLocator, Plan, Region } from '../../../shared/domain'
 import { AppError } from '../../../shared/errors'
 import type { AccountIdentity, CloudContext, Observation, Provisioner, StepResult } from '../types'
@@ -108,6 +109,7 @@ export function createScalewayProvisioner(options: ScalewayProvisionerOptions = 
 
   return {
     manifest: SCALEWAY_MANIFEST,
+    console: SCALEWAY_CONSOLE,
 
     async verify(ctx, signal): Promise<AccountIdentity> {
       checkKeyShapes(ctx)

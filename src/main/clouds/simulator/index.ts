@@ -11,10 +11,11 @@
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
 import writeFileAtomic from 'write-file-atomic'
-import type { Catalog, HostLocator, HostState } from '../../../shared/domain'
+import type { Catalog, CertificateState, HostLocator, HostState } from '../../../shared/domain'
 import { AppError } from '../../../shared/errors'
 import type { Clock } from '../../clock'
 import type { CloudContext, Observation, ProvisionSpec, Provisioner, ReadinessTunnel, SimulatedReadiness, StepResult } from '../types'
+import { SIMULATOR_CONSOLE } from './console'
 import { simulatorManifest } from './manifest'
 
 interface SimInstance {
@@ -111,6 +112,7 @@ export function createSimulatorProvisioner(options: SimulatorOptions): Simulator
 
   return {
     manifest: simulatorManifest,
+    console: SIMULATOR_CONSOLE,
 
     async holdings() {
       const sim = await load()
@@ -210,7 +212,10 @@ export function createSimulatorProvisioner(options: SimulatorOptions): Simulator
       if (!instance || instance.deleteRequestedAtMs !== undefined) return { status: 'unknown', control: 'unchecked', summary: 'the simulated instance is not running', simulated: true }
       const up = options.clock.now() - instance.createdAtMs >= bootMs + tunnelStartMs
       const https = tunnel.mode === 'https'
-      const domains = tunnel.domains.map((name) => ({ name, resolvesTo: [], pointsHere: false, error: 'was not looked up (simulated cloud)' }))
+      // A made-up certificate, like the rest: once the simulated 443 "answers", each domain
+      // "has" a valid one, issued when the tunnel came up and good for Let's Encrypt's 90 days.
+      const certificate = (): CertificateState => ({ status: 'valid', issuer: "Let's Encrypt (simulated)", validTo: new Date(instance.createdAtMs + bootMs + tunnelStartMs + 90 * 24 * 3_600_000).toISOString() })
+      const domains = tunnel.domains.map((name) => ({ name, resolvesTo: [], pointsHere: false, error: 'was not looked up (simulated cloud)', ...(up ? { certificate: certificate() } : {}) }))
       const dnsNote = https && domains.length > 0 ? ` · DNS not checked for ${tunnel.domains.join(', ')}` : ''
       return {
         status: up ? 'ready' : 'not-ready',

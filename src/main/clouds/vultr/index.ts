@@ -28,6 +28,7 @@
  * up by the host's tag (instance) or description (firewall group) with `lookupOnly` until the host
  * service's late-processing window has passed; nothing is created blind.
  */
+import { VULTR_CONSOLE } from './console'
 import type { Catalog, HostLocator, Plan, TunnelMode } from '../../../shared/domain'
 import { AppError } from '../../../shared/errors'
 import type { AccountIdentity, CloudContext, Observation, ProvisionSpec, Provisioner, StepResult } from '../types'
@@ -86,6 +87,7 @@ export function createVultrProvisioner(options: VultrProvisionerOptions = {}): P
 
   return {
     manifest: VULTR_MANIFEST,
+    console: VULTR_CONSOLE,
 
     async verify(ctx, signal) {
       const client = clientFor(ctx)

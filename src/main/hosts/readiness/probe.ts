@@ -11,12 +11,18 @@
  *  - HTTPS mode: ports 80 and 443 accept a connection (the http server answers Let's Encrypt's
  *    HTTP-01 challenge on 80 and serves the domains on 443), and each domain's A records
  *    include the host's IPv4 — Let's Encrypt cannot issue a certificate otherwise.
+ *  - HTTPS mode, once 443 answers (and answered at the check before): for each domain, one TLS handshake to the host's own IPv4:443
+ *    with the domain as SNI, and what certificate comes back (valid, untrusted, for another
+ *    name, expired, none). The name is sent only as SNI to the address already checked; it is
+ *    never looked up for this. The handshakes run side by side after the first round, each
+ *    bounded by `timeoutMs`, so a check takes about twice that at most (the scheduler's
+ *    deadline allows for it); the contract allows at most 20 domains.
  *
  * Bounded: every connection and lookup ends after `timeoutMs` (they run side by side, so one
  * check takes about that long at most) or when `signal` aborts. Addresses and names the guard
  * refuses are never contacted (./guard.ts).
  */
-import type { TunnelMode } from '../../../shared/domain'
+import type { CertificateState, TunnelMode } from '../../../shared/domain'
 import { mayContact, mayResolve } from './guard'
 import { realConnector, realResolve4, type Connector, type Resolve4 } from './sockets'
 import { notChecked, readinessFrom, type DomainFinding, type ReadinessResult } from './summary'
@@ -48,6 +54,13 @@ export interface ProbeTarget {
   mode: TunnelMode
   domains: string[]
   wasReady?: boolean
+  /**
+   * HTTPS mode: 443 answered at the previous check. Certificates are asked about only then:
+   * the first check of a host stays as quick as its connections (a certificate is rarely there
+   * the moment 443 opens: Let's Encrypt issues after its challenge on 80), and a port that
+   * accepts but never speaks TLS costs the handshake's timeout only from the second check on.
+   */
+  httpsAnsweredBefore?: boolean
 }
 
 export type Prober = (target: ProbeTarget, signal: AbortSignal) => Promise<ReadinessResult>
@@ -84,11 +97,17 @@ export async function probeTunnel(target: ProbeTarget, deps: ProbeDeps, signal: 
   const { ports, connector, timeoutMs } = deps
   const control = succeeds(connector.tls(target.ipv4, ports.control, timeoutMs, signal))
   if (target.mode === 'tcp') return readinessFrom({ mode: 'tcp', control: await control, portNumbers: ports, wasReady: target.wasReady })
-  const [controlAnswers, http, https, domains] = await Promise.all([
+  const [controlAnswers, http, https, found] = await Promise.all([
     control,
     succeeds(connector.tcp(target.ipv4, ports.http, timeoutMs, signal)),
     succeeds(connector.tcp(target.ipv4, ports.https, timeoutMs, signal)),
     Promise.all(target.domains.map((name) => checkDomain(name, target.ipv4, deps, signal))),
   ])
+  // Only where 443 answers is there a certificate to ask about; the same guarded address as above.
+  const certificate = connector.certificate?.bind(connector)
+  const domains =
+    https && target.httpsAnsweredBefore === true && certificate
+      ? await Promise.all(found.map(async (domain) => ({ ...domain, certificate: await certificate(target.ipv4, ports.https, domain.name, timeoutMs, signal).catch((): CertificateState => ({ status: 'none', error: 'the certificate could not be checked' })) })))
+      : found
   return readinessFrom({ mode: 'https', control: controlAnswers, ports: { http, https }, domains, portNumbers: ports, wasReady: target.wasReady })
 }

@@ -31,8 +31,9 @@ export const READINESS_LIMITS: ReadinessLimits = {
   notReadyIntervalMs: 5_000,
   readyIntervalMs: 60_000,
   maxConcurrent: 4,
-  // A check runs its connections side by side, each bounded by PROBE_TIMEOUT_MS (3 s); this
-  // only catches a check that ignores its own timeouts.
+  // A check runs its connections side by side, each bounded by PROBE_TIMEOUT_MS (3 s), and in
+  // HTTPS mode a second round of certificate handshakes once 443 answers (about 6 s at most);
+  // this only catches a check that ignores its own timeouts.
   deadlineMs: 10_000,
 }
 
@@ -158,7 +159,7 @@ export class ReadinessMonitor {
     const controller = new AbortController()
     this.inFlight.set(host.id, { key, controller })
     const before = this.results.get(host.id)
-    const target: ProbeTarget = { ipv4: host.ipv4, mode: host.tunnel.mode, domains: host.tunnel.domains, wasReady: before?.result.status === 'ready' }
+    const target: ProbeTarget = { ipv4: host.ipv4, mode: host.tunnel.mode, domains: host.tunnel.domains, wasReady: before?.result.status === 'ready', httpsAnsweredBefore: before?.key === key && before.result.ports?.https === true }
     const timer = setTimeout(() => controller.abort(), this.limits.deadlineMs)
     timer.unref?.()
     const expired = new Promise<ReadinessResult>((resolve) => controller.signal.addEventListener('abort', () => resolve(TIMED_OUT(this.limits.deadlineMs)), { once: true }))

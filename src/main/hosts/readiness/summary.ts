@@ -40,6 +40,23 @@ function domainPhrase(domain: DomainFinding): string | undefined {
   return `${domain.name} ${domain.error ?? 'does not resolve'}`
 }
 
+/**
+ * A certificate matters in the summary only where the domain already points here (before that,
+ * Let's Encrypt cannot issue one, and the DNS phrase says what to fix) and the server presents
+ * one that a browser would refuse. "none" is left out: the server may still be getting it.
+ * It never changes the status: the tunnel itself works, issuance can lag a few minutes, and a
+ * staging certificate (chosen by the user for testing) is never trusted.
+ */
+function certificatePhrase(domain: DomainFinding): string | undefined {
+  const certificate = domain.certificate
+  if (!domain.pointsHere || !certificate) return undefined
+  const by = certificate.issuer ? ` (issued by ${certificate.issuer})` : ''
+  if (certificate.status === 'untrusted') return `certificate for ${domain.name} not trusted yet${by}`
+  if (certificate.status === 'wrong-name') return `certificate on port 443 is not for ${domain.name}${by}`
+  if (certificate.status === 'expired') return `certificate for ${domain.name} expired${certificate.validTo ? ` on ${certificate.validTo.slice(0, 10)}` : ''}`
+  return undefined
+}
+
 export function readinessFrom(findings: Findings): ReadinessResult {
   const { mode, control, ports, domains = [], portNumbers } = findings
   const problems = [
@@ -47,6 +64,7 @@ export function readinessFrom(findings: Findings): ReadinessResult {
     ...(mode === 'https' ? domains.map(domainPhrase) : []),
   ].filter((phrase): phrase is string => phrase !== undefined)
   const ready = control && problems.length === 0
+  const certificateNotes = mode === 'https' ? domains.map(certificatePhrase).filter((phrase): phrase is string => phrase !== undefined) : []
   const base: ReadinessResult = {
     status: ready ? 'ready' : 'not-ready',
     control: control ? 'answering' : 'not-answering',
@@ -55,10 +73,10 @@ export function readinessFrom(findings: Findings): ReadinessResult {
   }
   if (ready) {
     const here = domains.map((d) => d.name)
-    base.summary = mode === 'https' ? `tunnel ready · ports ${portNumbers.http} and ${portNumbers.https} open${here.length ? ` · ${here.join(', ')} ${here.length === 1 ? 'points' : 'point'} here` : ''}` : 'tunnel ready'
+    base.summary = mode === 'https' ? [`tunnel ready · ports ${portNumbers.http} and ${portNumbers.https} open${here.length ? ` · ${here.join(', ')} ${here.length === 1 ? 'points' : 'point'} here` : ''}`, ...certificateNotes].join(' · ') : 'tunnel ready'
     return base
   }
   const controlPhrase = control ? 'tunnel server answering' : findings.wasReady ? 'tunnel server not answering' : 'tunnel server not answering yet'
-  base.summary = [controlPhrase, ...problems].join(' · ')
+  base.summary = [controlPhrase, ...problems, ...certificateNotes].join(' · ')
   return base
 }

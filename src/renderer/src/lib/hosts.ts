@@ -34,31 +34,3 @@ export function canRetryTeardown(host: Pick<Host, 'state' | 'busy' | 'retryAt' |
   return host.state === 'deleting' && host.busy && (Boolean(host.retryAt) || Boolean(host.lastError) || Boolean(host.notice))
 }
 
-/** The table's rows: the visible hosts' ids in table order, and each visible host by id. */
-export interface HostOrder {
-  /** The `hosts` array this was made from. */
-  source: readonly Host[]
-  ids: readonly string[]
-  byId: ReadonlyMap<string, Host>
-}
-
-/**
- * The table's rows for `hosts`. When `previous` lists the same hosts with the same names and
- * creation times (what the order depends on), its very `ids` array is reused without sorting:
- * a poll that changed a host's state or address then leaves the table's row model, its keys
- * and the virtualizer's layout as they were, and only the changed row renders again.
- */
-export function hostOrder(hosts: readonly Host[], previous?: HostOrder): HostOrder {
-  const byId = new Map<string, Host>()
-  for (const host of hosts) if (host.state !== 'deleted') byId.set(host.id, host)
-  if (previous && previous.byId.size === byId.size && sameOrderKeys(previous.byId, byId)) return { source: hosts, ids: previous.ids, byId }
-  return { source: hosts, ids: visibleHosts(hosts).map((host) => host.id), byId }
-}
-
-function sameOrderKeys(before: ReadonlyMap<string, Host>, after: ReadonlyMap<string, Host>): boolean {
-  for (const [id, host] of after) {
-    const old = before.get(id)
-    if (old === undefined || old.createdAt !== host.createdAt || old.name !== host.name) return false
-  }
-  return true
-}

@@ -1,39 +1,37 @@
-import type { Ref } from 'react'
+import type { UseFormRegister } from 'react-hook-form'
 import type { NameRule } from '../../../../shared/domain'
 import { FieldError } from '../../components/FieldError'
+import type { NewHostValues } from '../../lib/new-host-schema'
 
 interface Props {
   id: string
-  inputRef: Ref<HTMLInputElement>
-  value: string
+  /**
+   * react-hook-form's register, called here so fields register in screen order (the order the
+   * first invalid one is focused in). The input stays uncontrolled: no re-render per keystroke.
+   */
+  register: UseFormRegister<NewHostValues>
   rule: NameRule
-  /** The live check's problem ("must be ..."), if any. */
-  problem: string | undefined
-  /** Main's sentence when it refused the name. */
-  serverError: string | undefined
-  onChange: (name: string) => void
+  /** The sentence shown under the field: the cloud's naming rule broken, or main's refusal. */
+  error: string | undefined
   onRegenerate: () => void
 }
 
-export function NameField({ id, inputRef, value, rule, problem, serverError, onChange, onRegenerate }: Props) {
+export function NameField({ id, register, rule, error, onRegenerate }: Props) {
   const hintId = `${id}-hint`
   const errorId = `${id}-error`
-  const message = problem ? `Host name ${problem}.` : serverError
   return (
     <div className="field">
       <label htmlFor={id}>Host name</label>
       <div className="input-row">
         <input
-          ref={inputRef}
           id={id}
           data-testid="create-name"
-          value={value}
-          onChange={(event) => onChange(event.target.value)}
           maxLength={Math.max(rule.maxLength + 20, 80)}
           autoComplete="off"
           spellCheck={false}
-          aria-invalid={message ? true : undefined}
-          aria-describedby={message ? `${errorId} ${hintId}` : hintId}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? `${errorId} ${hintId}` : hintId}
+          {...register('name')}
         />
         <button
           type="button"
@@ -46,7 +44,7 @@ export function NameField({ id, inputRef, value, rule, problem, serverError, onC
           ↻
         </button>
       </div>
-      <FieldError id={errorId} message={message} />
+      <FieldError id={errorId} message={error} />
       <p className="hint" id={hintId}>
         {rule.description}
       </p>

@@ -9,21 +9,25 @@ import { errorInfo, errorSentence } from '../../lib/api-error'
 import { CLIENT_COMMAND_FIELDS, clientCommandRequest, draftFor, type ClientCommandDraft, type ClientCommandField } from '../../lib/client-command'
 import { matchField } from '../../lib/fields'
 
-interface Props {
+interface BuilderProps {
   host: Host
   /** Asks main for the command and copies it; rejects with main's error. */
   onCopy: (request: ChannelInput<'hosts:client-command'>) => Promise<void>
-  onClose: () => void
+  /** Called once a copy went through (the dialog closes; the details panel stays). */
+  onCopied?: () => void
+  /** Shows a Cancel button beside "Copy command" (the dialog has one; the panel does not). */
+  onCancel?: () => void
+  /** Puts focus in the first box once the remembered values arrive (the dialog does). */
+  autoFocus?: boolean
 }
 
 /**
- * "Copy client command": where the client sends traffic, which ports (TCP), how it gets the
- * token, where its licence is and which inlets-pro it runs. Prefilled with the last values
- * (main remembers them); main checks each and names the one it refuses. A modal on the native
- * <dialog>, like ConfirmDialog: focus stays inside, Escape cancels, focus returns afterwards.
+ * The client command form on its own: where the client sends traffic, which ports (TCP), how
+ * it gets the token, where its licence is and which inlets-pro it runs. Prefilled with the last
+ * values (main remembers them); main checks each and names the one it refuses. Used by the copy
+ * dialog and by the host details panel's Connect tab.
  */
-export function ClientCommandDialog({ host, onCopy, onClose }: Props) {
-  const dialogRef = useRef<HTMLDialogElement>(null)
+export function ClientCommandBuilder({ host, onCopy, onCopied, onCancel, autoFocus = false }: BuilderProps) {
   const firstRef = useRef<HTMLInputElement>(null)
   const id = useId()
   const settings = useSettings()
@@ -36,17 +40,8 @@ export function ClientCommandDialog({ host, onCopy, onClose }: Props) {
   const ready = draft ?? (settings.isPending ? undefined : draftFor(host.tunnel.mode, settings.data?.clientCommand))
 
   useEffect(() => {
-    const dialog = dialogRef.current
-    const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null
-    if (dialog && !dialog.open) dialog.showModal()
-    return () => {
-      if (dialog?.open) dialog.close()
-      previous?.focus()
-    }
-  }, [])
-  useEffect(() => {
-    if (ready && !draft) firstRef.current?.focus()
-  }, [ready, draft])
+    if (autoFocus && ready && !draft) firstRef.current?.focus()
+  }, [autoFocus, ready, draft])
 
   const errorField = matchField(errorInfo(error)?.field, CLIENT_COMMAND_FIELDS)
   const fieldError = (field: ClientCommandField) => (errorField === field ? errorSentence(error) : undefined)
@@ -59,7 +54,8 @@ export function ClientCommandDialog({ host, onCopy, onClose }: Props) {
     setError(undefined)
     try {
       await onCopy(clientCommandRequest(host.id, host.tunnel.mode, ready))
-      onClose()
+      setPending(false)
+      onCopied?.()
     } catch (caught) {
       setError(caught)
       setPending(false)
@@ -67,19 +63,7 @@ export function ClientCommandDialog({ host, onCopy, onClose }: Props) {
   }
 
   return (
-    <dialog
-      ref={dialogRef}
-      className="dialog client-command-dialog"
-      aria-labelledby={`${id}-title`}
-      data-testid="client-command-dialog"
-      onCancel={(event) => {
-        event.preventDefault()
-        onClose()
-      }}
-    >
-      <h2 id={`${id}-title`} className="dialog-title">
-        Client command for {host.name}
-      </h2>
+    <>
       {!ready ? (
         <p className="hint">Loading your last choices…</p>
       ) : (
@@ -189,15 +173,61 @@ export function ClientCommandDialog({ host, onCopy, onClose }: Props) {
           </div>
           {error !== undefined && !errorField ? <ErrorMessage error={error} lead="The client command could not be made." testId="client-command-error" /> : null}
           <div className="dialog-actions">
-            <button type="button" className="button" data-testid="client-cancel" onClick={onClose}>
-              Cancel
-            </button>
+            {onCancel ? (
+              <button type="button" className="button" data-testid="client-cancel" onClick={onCancel}>
+                Cancel
+              </button>
+            ) : null}
             <button type="submit" className="button button-primary" data-testid="client-copy" disabled={pending}>
               {pending ? 'Copying…' : 'Copy command'}
             </button>
           </div>
         </form>
       )}
+    </>
+  )
+}
+
+interface Props {
+  host: Host
+  /** Asks main for the command and copies it; rejects with main's error. */
+  onCopy: (request: ChannelInput<'hosts:client-command'>) => Promise<void>
+  onClose: () => void
+}
+
+/**
+ * "Copy client command": the ClientCommandBuilder in a modal on the native <dialog>, like
+ * ConfirmDialog: focus stays inside, Escape cancels, focus returns afterwards.
+ */
+export function ClientCommandDialog({ host, onCopy, onClose }: Props) {
+  const dialogRef = useRef<HTMLDialogElement>(null)
+  const id = useId()
+
+  useEffect(() => {
+    const dialog = dialogRef.current
+    const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null
+    if (dialog && !dialog.open) dialog.showModal()
+    return () => {
+      if (dialog?.open) dialog.close()
+      previous?.focus()
+    }
+  }, [])
+
+  return (
+    <dialog
+      ref={dialogRef}
+      className="dialog client-command-dialog"
+      aria-labelledby={`${id}-title`}
+      data-testid="client-command-dialog"
+      onCancel={(event) => {
+        event.preventDefault()
+        onClose()
+      }}
+    >
+      <h2 id={`${id}-title`} className="dialog-title">
+        Client command for {host.name}
+      </h2>
+      <ClientCommandBuilder host={host} onCopy={onCopy} onCopied={onClose} onCancel={onClose} autoFocus />
     </dialog>
   )
 }

@@ -4,10 +4,11 @@ import { exportFileName, hostsToCsv, hostsToJson } from '../../lib/export'
 /**
  * "Export CSV" / "Export JSON": the hosts as listed, saved by the browser's own download (in
  * Electron, its save dialog). Built in the window from what it shows: nothing is asked of main
- * and no token is in it.
+ * and no token is in it. The list is asked for on the click (`getHosts`): a poll costs nothing here.
  */
-export function ExportButtons({ hosts }: { hosts: readonly Host[] }) {
+export function ExportButtons({ getHosts, count }: { getHosts: () => readonly Host[]; count: number }) {
   function save(kind: 'csv' | 'json'): void {
+    const hosts = getHosts()
     const now = new Date()
     const text = kind === 'csv' ? hostsToCsv(hosts) : hostsToJson(hosts, now)
     const url = URL.createObjectURL(new Blob([text], { type: kind === 'csv' ? 'text/csv;charset=utf-8' : 'application/json' }))
@@ -20,10 +21,10 @@ export function ExportButtons({ hosts }: { hosts: readonly Host[] }) {
   }
   return (
     <span className="export-buttons">
-      <button type="button" className="button button-small" data-testid="export-csv" disabled={hosts.length === 0} onClick={() => save('csv')}>
+      <button type="button" className="button button-small" data-testid="export-csv" disabled={count === 0} onClick={() => save('csv')}>
         Export CSV
       </button>{' '}
-      <button type="button" className="button button-small" data-testid="export-json" disabled={hosts.length === 0} onClick={() => save('json')}>
+      <button type="button" className="button button-small" data-testid="export-json" disabled={count === 0} onClick={() => save('json')}>
         Export JSON
       </button>
     </span>

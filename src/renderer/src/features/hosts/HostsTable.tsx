@@ -1,20 +1,30 @@
-import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type FocusEvent } from 'react'
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type FocusEvent } from 'react'
 import { useTable } from '@tanstack/react-table'
 import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual'
 import type { AccountInfo, CloudInfo, Host } from '../../../../shared/domain'
 import { HostRow } from './HostRow'
 import { hostColumns, hostGridColumns, hostGridMinWidth, hostTableFeatures, type HostRef } from './hostColumns'
+import type { HostSort, SortColumn } from '../../lib/host-view'
 
 interface Props {
-  /** The visible hosts' ids in table order: the same array while the order is the same. */
+  /** The listed hosts' ids in table order: the same array while the list and its order are the same. */
   ids: readonly string[]
   hostsById: ReadonlyMap<string, Host>
   clouds: CloudInfo[]
   accounts: AccountInfo[]
+  sort: HostSort
+  onSort: (column: SortColumn) => void
+  /** The selected hosts' ids (a new set only when the selection changes). */
+  selected: ReadonlySet<string>
+  /** How many of the listed hosts are selected: the header checkbox is checked, mixed or clear. */
+  shownSelection: 'all' | 'some' | 'none'
+  onSelectShown: (select: boolean) => void
+  onToggleSelect: (hostId: string, select: boolean) => void
+  onOpenDetails: (hostId: string) => void
 }
 
-/** A host row without a detail line, roughly; rows are measured once rendered. */
-const ESTIMATED_ROW_PX = 96
+/** A host row without a detail line, roughly (two short lines); rows are measured once rendered. */
+const ESTIMATED_ROW_PX = 54
 /** Rows rendered beyond each edge of the visible part, so scrolling and Tab find them ready. */
 const OVERSCAN_ROWS = 8
 /** Until the scroll box is measured (the first render), assume a typical one: rows are drawn at once. */
@@ -30,25 +40,44 @@ const gridStyle = { '--hosts-columns': hostGridColumns, '--hosts-min-width': `${
 /**
  * The host table. TanStack Table owns the columns and the row model (rows keyed by host id);
  * TanStack Virtual renders only the rows in view plus a few on each side, inside the table's
- * own scroll box (styles.css gives it a maximum height). The markup stays a real table for
+ * own scroll box (hosts.css gives it a maximum height). The markup stays a real table for
  * assistive technology: explicit table roles (the rows are laid out as CSS grids, which
  * would otherwise cost the elements their table semantics in some browsers), `aria-rowcount`
- * for every host plus the header, and `aria-rowindex` on each rendered row, so a screen reader
- * says "row 812 of 5001" although only a few dozen rows exist.
+ * for every listed host plus the header, `aria-rowindex` on each rendered row, so a screen
+ * reader says "row 812 of 5001" although only a few dozen rows exist, and `aria-sort` on the
+ * sorted column's header. Sorting and filtering happen before (hostView.ts): the table gets
+ * the ids in order.
  *
  * Keyboard: the row holding focus stays rendered however far it is scrolled away (and its
  * neighbours, so Tab and Shift+Tab from it reach the next and previous row), which also keeps
- * a dialog opened from a row, and the button focus returns to when it closes, in the page.
+ * a dialog or menu opened from a row, and the button focus returns to when it closes, in the
+ * page: they are portals, but React sends their focus events up through the row, so focus in
+ * one keeps its row as focus in the row would.
  *
  * Memoized: an unchanged poll gives the same props, and the table does nothing; a poll that
  * changed a host's state re-renders the table (a few dozen memoized rows, one of them for real)
- * but keeps its row model and layout, since `ids` is the same array.
+ * but keeps its row model and layout, since `ids` is the same array. Selecting a host re-renders
+ * the rows in view, and only its row for real (the others get the same props).
  */
-export const HostsTable = memo(function HostsTable({ ids, hostsById, clouds, accounts }: Props) {
+export const HostsTable = memo(function HostsTable({
+  ids,
+  hostsById,
+  clouds,
+  accounts,
+  sort,
+  onSort,
+  selected,
+  shownSelection,
+  onSelectShown,
+  onToggleSelect,
+  onOpenDetails,
+}: Props) {
   const scrollRef = useRef<HTMLDivElement>(null)
   const bodyRef = useRef<HTMLTableSectionElement | null>(null)
   const [focusedHostId, setFocusedHostId] = useState<string | undefined>(undefined)
   const [scrollMargin, setScrollMargin] = useState(0)
+  const selectAllRef = useRef<HTMLInputElement>(null)
+  const leaveTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
 
   const data = useMemo(() => ids.map((id): HostRef => ({ id })), [ids])
   const table = useTable({ features: hostTableFeatures, columns: hostColumns, data, getRowId }, selectNothing)
@@ -98,22 +127,35 @@ export const HostsTable = memo(function HostsTable({ ids, hostsById, clouds, acc
     [virtualizer],
   )
 
-  // The header's height, once: it is one line (styles.css). A resize into the narrow layout
+  // The header's height, once: it is one line (hosts.css). A resize into the narrow layout
   // changes it by a pixel or two, which moves the rendered range by as much: inside the overscan.
   useLayoutEffect(() => {
     const top = bodyRef.current?.offsetTop ?? 0
     setScrollMargin((current) => (current === top ? current : top))
   }, [])
 
+  useEffect(() => {
+    if (selectAllRef.current) selectAllRef.current.indeterminate = shownSelection === 'some'
+  }, [shownSelection])
+  useEffect(() => () => clearTimeout(leaveTimer.current), [])
+
   const onFocus = (event: FocusEvent<HTMLTableSectionElement>): void => {
+    // Focus came back into the rows, or into a dialog or menu one of them opened (a portal:
+    // outside the body in the DOM, inside it for React): the row is kept.
+    clearTimeout(leaveTimer.current)
+    if (!event.currentTarget.contains(event.target)) return
     const id = event.target.closest<HTMLElement>('[data-host-id]')?.dataset.hostId
     if (id !== undefined && id !== focusedHostId) setFocusedHostId(id)
   }
   const onBlur = (event: FocusEvent<HTMLTableSectionElement>): void => {
-    // Focus went elsewhere on the page: the row may go. When it went nowhere (the window lost
-    // focus, or the focused element was removed) the row stays: focus comes back to it.
+    // Focus went elsewhere on the page: the row may go, unless the focus event that follows at
+    // once is a portal of a row's (see onFocus). When it went nowhere (the window lost focus,
+    // or the focused element was removed) the row stays: focus comes back to it.
     const next = event.relatedTarget
-    if (next instanceof Node && !event.currentTarget.contains(next)) setFocusedHostId(undefined)
+    if (next instanceof Node && !event.currentTarget.contains(next)) {
+      clearTimeout(leaveTimer.current)
+      leaveTimer.current = setTimeout(() => setFocusedHostId(undefined), 0)
+    }
   }
 
   return (
@@ -121,11 +163,45 @@ export const HostsTable = memo(function HostsTable({ ids, hostsById, clouds, acc
       <table className="hosts-table" role="table" aria-label="Tunnel hosts" aria-rowcount={rows.length + 1} data-testid="hosts-table" style={gridStyle}>
         <thead role="rowgroup" className="hosts-head">
           <tr role="row" aria-rowindex={1} className="hosts-grid">
-            {headers.map((header) => (
-              <th key={header.id} role="columnheader" scope="col" className={header.column.columnDef.meta?.numeric ? 'num' : undefined}>
-                <table.FlexRender header={header} />
-              </th>
-            ))}
+            {headers.map((header) => {
+              const meta = header.column.columnDef.meta
+              const className = `head-${header.id}${meta?.numeric ? ' num' : ''}`
+              if (header.id === 'select') {
+                return (
+                  <th key={header.id} role="columnheader" scope="col" className={className}>
+                    <input
+                      ref={selectAllRef}
+                      type="checkbox"
+                      className="host-check"
+                      aria-label="Select all shown"
+                      data-testid="hosts-select-all"
+                      checked={shownSelection === 'all'}
+                      disabled={ids.length === 0}
+                      onChange={(event) => onSelectShown(event.target.checked)}
+                    />
+                  </th>
+                )
+              }
+              const column = meta?.sort
+              if (!column) {
+                return (
+                  <th key={header.id} role="columnheader" scope="col" className={className}>
+                    <table.FlexRender header={header} />
+                  </th>
+                )
+              }
+              const sorted = sort.column === column ? sort.direction : undefined
+              return (
+                <th key={header.id} role="columnheader" scope="col" className={className} aria-sort={sorted ?? 'none'}>
+                  <button type="button" className="sort-button" data-testid={`hosts-sort-${column}`} onClick={() => onSort(column)}>
+                    <table.FlexRender header={header} />
+                    <span className={sorted ? 'sort-mark sort-on' : 'sort-mark'} aria-hidden="true">
+                      {sorted === 'descending' ? '▼' : '▲'}
+                    </span>
+                  </button>
+                </th>
+              )
+            })}
           </tr>
         </thead>
         <tbody role="rowgroup" className="hosts-body" ref={setBody} onFocus={onFocus} onBlur={onBlur}>
@@ -141,6 +217,9 @@ export const HostsTable = memo(function HostsTable({ ids, hostsById, clouds, acc
                 account={accountById.get(host.accountId)}
                 index={item.index}
                 measureRef={virtualizer.measureElement}
+                selected={selected.has(host.id)}
+                onToggleSelect={onToggleSelect}
+                onOpenDetails={onOpenDetails}
               />
             )
           })}

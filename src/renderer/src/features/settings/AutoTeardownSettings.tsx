@@ -1,6 +1,6 @@
 /**
- * The auto-teardown settings (until the Settings page of the window redesign): the default of
- * "Delete after", and whether quitting the desktop app tears every host down.
+ * The auto-teardown settings: the default of "Delete after", and whether quitting the desktop
+ * app tears every host down.
  */
 import { useId } from 'react'
 import { useMutation, useQueryClient } from '@tanstack/react-query'
@@ -20,8 +20,7 @@ export function AutoTeardownSettings() {
   const values = settings.data?.autoTeardown
   if (!values) return null
   return (
-    <details className="settings-inline" data-testid="auto-teardown-settings">
-      <summary>Auto-teardown settings</summary>
+    <div className="form" data-testid="auto-teardown-settings">
       <div className="field">
         <label htmlFor={`${id}-default`}>Default &quot;Delete after&quot; for new hosts</label>
         <select
@@ -42,7 +41,8 @@ export function AutoTeardownSettings() {
         <input type="checkbox" data-testid="settings-teardown-on-quit" checked={values.teardownOnQuit} disabled={save.isPending} onChange={(event) => save.mutate({ teardownOnQuit: event.target.checked })} /> Tear down every
         host when the desktop app quits (it asks first and lists them)
       </label>
+      <p className="hint">A forgotten exit server bills until someone notices. Each host shows a countdown; main tears it down on time even while the window is closed.</p>
       {save.error ? <ErrorMessage error={save.error} lead="The setting could not be saved." /> : null}
-    </details>
+    </div>
   )
 }
