@@ -71,6 +71,7 @@ export function HostsPage() {
   const outcomeRef = useRef<HTMLDivElement>(null)
   useEffect(() => whenIdle(() => void loadDetails().catch(() => undefined)), [])
 
+
   // Hosts that went (deleted, or gone from the cloud) leave the selection.
   if (snapshot && selected.size > 0) {
     let gone = false
@@ -89,6 +90,17 @@ export function HostsPage() {
     })
   }, [])
   const ids = view.ids
+
+  // The last shown row went while it held focus (deleted, or filtered out): the table goes with
+  // it, so focus goes to the page rather than dropping to the body (HostsTable does the same
+  // while rows remain, moving it to the row in the deleted one's place).
+  const tableShown = ids.length > 0
+  const tableWasShown = useRef(tableShown)
+  useEffect(() => {
+    const went = tableWasShown.current && !tableShown
+    tableWasShown.current = tableShown
+    if (went && (document.activeElement === null || document.activeElement === document.body)) document.getElementById('main')?.focus()
+  }, [tableShown])
   const onSelectShown = useCallback(
     (select: boolean) => {
       setSelected((current) => {

@@ -139,6 +139,23 @@ export const HostsTable = memo(function HostsTable({
   }, [shownSelection])
   useEffect(() => () => clearTimeout(leaveTimer.current), [])
 
+  // The row holding focus went (its host was deleted, or filtered out): focus would drop to the
+  // page's body, and a keyboard user would start again from the top. It goes to the row now in
+  // its place (or the last one), or to the page when no row is left.
+  const lastFocusedIndex = useRef(-1)
+  if (focusedIndex >= 0) lastFocusedIndex.current = focusedIndex
+  useEffect(() => {
+    if (focusedHostId === undefined || ids.includes(focusedHostId)) return
+    const active = document.activeElement
+    if (active && active !== document.body) return
+    const nextId = ids[Math.min(lastFocusedIndex.current, ids.length - 1)]
+    const frame = requestAnimationFrame(() => {
+      const target = nextId === undefined ? null : bodyRef.current?.querySelector<HTMLElement>(`[data-host-id="${CSS.escape(nextId)}"] .host-name`)
+      ;(target ?? document.getElementById('main'))?.focus()
+    })
+    return () => cancelAnimationFrame(frame)
+  }, [ids, focusedHostId])
+
   const onFocus = (event: FocusEvent<HTMLTableSectionElement>): void => {
     // Focus came back into the rows, or into a dialog or menu one of them opened (a portal:
     // outside the body in the DOM, inside it for React): the row is kept.
