@@ -28,7 +28,7 @@ async function scratchCopy(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'exitdesk-start-'))
   await mkdir(join(dir, 'scripts'))
   for (const script of ['start.mjs', 'web.mjs', 'build-current.mjs', 'electron-binary.mjs', 'node-flags.mjs']) await cp(join(ROOT, 'scripts', script), join(dir, 'scripts', script))
-  for (const file of ['package.json', 'electron.vite.config.ts', 'tsconfig.json', 'tsconfig.base.json', 'tsconfig.node.json', 'tsconfig.web.json']) {
+  for (const file of ['package.json', 'electron.vite.config.ts', 'tsconfig.json', 'tsconfig.base.json', 'tsconfig.node.json', 'tsconfig.web.json', 'tsconfig.e2e.json']) {
     if (existsSync(join(ROOT, file))) await cp(join(ROOT, file), join(dir, file))
   }
   await cp(join(ROOT, 'src'), join(dir, 'src'), { recursive: true })
