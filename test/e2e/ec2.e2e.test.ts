@@ -3,11 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeEc2, type FakeEc2 } from '../fakes/ec2'
 import { ec2ModelMissing } from '../fakes/ec2-model'
 import { tlsListener, type Listener } from '../support/listeners'
-import { browserTestsBlocked, launchBrowser, openAddAccount, openApp, openNewHost, rowAction, type RunningApp, screenshot, startWebApp } from './support'
+import { browserTestSkipReason, launchBrowser, openAddAccount, openApp, openNewHost, rowAction, type RunningApp, screenshot, startWebApp } from './support'
 
-const blocked = browserTestsBlocked()
-if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI: ${blocked}`)
-if (blocked) console.warn(`[e2e] Skipping the EC2 browser test: ${blocked}`)
+const blocked = browserTestSkipReason('the EC2 browser test')
 
 const INSTANCE_IP = '127.0.0.142'
 

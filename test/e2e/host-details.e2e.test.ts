@@ -11,11 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Host } from '../../src/shared/domain'
 import { DEFAULT_INLETS_VERSION } from '../../src/shared/domain'
 import { startFakeDigitalOcean, type FakeDigitalOcean } from '../fakes/digitalocean'
-import { browserTestsBlocked, clipboardText, invokeApp, launchBrowser, openApp, screenshot, startWebApp, type RunningApp } from './support'
+import { browserTestSkipReason, clipboardText, invokeApp, launchBrowser, openApp, screenshot, startWebApp, type RunningApp } from './support'
 
-const blocked = browserTestsBlocked()
-if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI: ${blocked}`)
-if (blocked) console.warn(`[e2e] Skipping the host details browser test: ${blocked}`)
+const blocked = browserTestSkipReason('the host details browser test')
 
 const REFUSAL = 'You specified an invalid region for Droplet creation.'
 

@@ -4,13 +4,11 @@
  * command, then delete it from the row's menu and confirm. Focus is checked at each step,
  * so a step that drops focus to the page (what the old window did after Create) fails here.
  */
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { browserTestsBlocked, clipboardText, launchBrowser, openApp, screenshot, startWebApp, type RunningApp } from './support'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { browserTestSkipReason, clipboardText, openApp, screenshot, withWebAppAndBrowser } from './support'
 
-const blocked = browserTestsBlocked()
-if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI: ${blocked}`)
-if (blocked) console.warn(`[e2e] Skipping the keyboard-only browser test: ${blocked}`)
+const blocked = browserTestSkipReason('the keyboard-only browser test')
 
 /** The focused element's test id (or its tag and text when it has none). */
 function focusedId(page: Page): Promise<string> {
@@ -31,20 +29,10 @@ async function tabTo(page: Page, testId: string, limit = 40): Promise<number> {
 }
 
 describe.skipIf(Boolean(blocked))('web shell end to end: keyboard only', () => {
-  let app: RunningApp
-  let browser: Browser
-
-  beforeAll(async () => {
-    app = await startWebApp()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await app?.stop()
-  })
+  const shell = withWebAppAndBrowser()
 
   it('creates a host, copies its client command and deletes it without the mouse', async () => {
-    const { page } = await openApp(browser, app)
+    const { page } = await openApp(shell.browser(), shell.app())
     await page.getByTestId('hosts-empty').waitFor()
 
     // New host is a few presses from the top of the window (it was 71 in the old one-page window).

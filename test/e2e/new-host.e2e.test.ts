@@ -1,10 +1,8 @@
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { browserTestsBlocked, launchBrowser, openApp, screenshot, startWebApp, type RunningApp } from './support'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { browserTestSkipReason, openApp, screenshot, withWebAppAndBrowser } from './support'
 
-const blocked = browserTestsBlocked()
-if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI: ${blocked}`)
-if (blocked) console.warn(`[e2e] Skipping the New host dialog browser test: ${blocked}`)
+const blocked = browserTestSkipReason('the New host dialog browser test')
 
 /** The data-testid of the element that has focus. */
 const focused = (page: Page): Promise<string | null> => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? null)
@@ -17,20 +15,10 @@ async function describedText(page: Page, testId: string): Promise<string> {
 }
 
 describe.skipIf(Boolean(blocked))('web shell end to end: the New host dialog', () => {
-  let app: RunningApp
-  let browser: Browser
-
-  beforeAll(async () => {
-    app = await startWebApp()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await app?.stop()
-  })
+  const shell = withWebAppAndBrowser()
 
   it('checks every field at once, keeps what was typed, and creates a simulated host', async () => {
-    const { page } = await openApp(browser, app)
+    const { page } = await openApp(shell.browser(), shell.app())
     const open = page.getByTestId('new-host-open').first()
     const dialog = page.getByRole('dialog', { name: 'New host' })
 
@@ -110,7 +98,7 @@ describe.skipIf(Boolean(blocked))('web shell end to end: the New host dialog', (
   }, 90_000)
 
   it("shows main's refusals next to their field or at the bottom, and retries an unchanged form with the same request id", async () => {
-    const { page } = await openApp(browser, app)
+    const { page } = await openApp(shell.browser(), shell.app())
     const dialog = page.getByRole('dialog', { name: 'New host' })
     // Main's answers, one per create, stood in for by the test; `undefined` lets the call through.
     const answers: Array<object | undefined> = [

@@ -8,11 +8,9 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeOvh, type FakeOvh } from '../fakes/ovh'
 import { tlsListener, type Listener } from '../support/listeners'
-import { browserTestsBlocked, launchBrowser, openAddAccount, openApp, openNewHost, rowAction, type RunningApp, screenshot, startWebApp } from './support'
+import { browserTestSkipReason, launchBrowser, openAddAccount, openApp, openNewHost, rowAction, type RunningApp, screenshot, startWebApp } from './support'
 
-const blocked = browserTestsBlocked()
-if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI: ${blocked}`)
-if (blocked) console.warn(`[e2e] Skipping the OVHcloud browser test: ${blocked}`)
+const blocked = browserTestSkipReason('the OVHcloud browser test')
 
 /** The instance's address is on loopback, where a TLS server stands in for the inlets control port. */
 const SERVER_IP = '127.0.0.87'

@@ -8,11 +8,9 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeScaleway, type FakeScaleway } from '../fakes/scaleway'
 import { tlsListener, type Listener } from '../support/listeners'
-import { browserTestsBlocked, launchBrowser, openAddAccount, openApp, openNewHost, rowAction, type RunningApp, screenshot, startWebApp } from './support'
+import { browserTestSkipReason, launchBrowser, openAddAccount, openApp, openNewHost, rowAction, type RunningApp, screenshot, startWebApp } from './support'
 
-const blocked = browserTestsBlocked()
-if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI: ${blocked}`)
-if (blocked) console.warn(`[e2e] Skipping the Scaleway browser test: ${blocked}`)
+const blocked = browserTestSkipReason('the Scaleway browser test')
 
 /** The server's address is on loopback, where a TLS server stands in for the inlets control port. */
 const SERVER_IP = '127.0.0.74' // each e2e test has an address of its own: they run at the same time

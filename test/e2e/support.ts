@@ -9,6 +9,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { afterAll, beforeAll } from 'vitest'
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
 import type { FakeDigitalOcean } from '../fakes/digitalocean'
 
@@ -194,4 +195,37 @@ export async function rowAction(row: Locator, testId: string): Promise<void> {
   }
   await row.getByTestId('host-menu').click()
   await row.page().getByRole('menu').getByTestId(testId).click()
+}
+
+/**
+ * Why `what` (e.g. "the Azure browser test") cannot run here, printed, or undefined when it
+ * can. Under CI a missing browser or build is a failure, never a silent skip.
+ */
+export function browserTestSkipReason(what: string): string | undefined {
+  const blocked = browserTestsBlocked()
+  if (blocked && process.env.CI) throw new Error(`End-to-end tests must run in CI: ${blocked}`)
+  if (blocked) console.warn(`[e2e] Skipping ${what}: ${blocked}`)
+  return blocked
+}
+
+/**
+ * A fresh web shell (own data folder and keychain service) and Chromium for the surrounding
+ * describe block: started before its tests, stopped after. Read them through the getters.
+ */
+export function withWebAppAndBrowser(env: Record<string, string> = {}): { app: () => RunningApp; browser: () => Browser } {
+  let app: RunningApp | undefined
+  let browser: Browser | undefined
+  beforeAll(async () => {
+    app = await startWebApp(env)
+    browser = await launchBrowser()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await app?.stop()
+  })
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`The ${what} has not started (beforeAll failed).`)
+    return value
+  }
+  return { app: () => started(app, 'web shell'), browser: () => started(browser, 'browser') }
 }

@@ -3,21 +3,16 @@
  * app tears every host down.
  */
 import { useId } from 'react'
-import { useMutation, useQueryClient } from '@tanstack/react-query'
 import type { AutoTeardownSettings as Values } from '../../../../shared/contract'
 import { AUTO_TEARDOWN_CHOICES, autoTeardownLabel, type AutoTeardownChoice } from '../../../../shared/domain'
-import { call, queryKeys, useSettings } from '../../api'
+import { call, useSettings } from '../../api'
 import { ErrorMessage } from '../../components/ErrorMessage'
+import { useSettingsSave } from './useSettingsSave'
 
 export function AutoTeardownSettings() {
   const id = useId()
   const settings = useSettings()
-  const queryClient = useQueryClient()
-  const save = useMutation({
-    mutationFn: (change: Partial<Values>) => call('settings:set-auto-teardown', change),
-    onSuccess: (next) => queryClient.setQueryData(queryKeys.settings, next),
-  })
-  const values = settings.data?.autoTeardown
+  const { values, change, error } = useSettingsSave<Values>(settings.data?.autoTeardown, (next) => call('settings:set-auto-teardown', next))
   if (!values) return null
   return (
     <div className="form" data-testid="auto-teardown-settings">
@@ -27,8 +22,8 @@ export function AutoTeardownSettings() {
           id={`${id}-default`}
           data-testid="settings-default-delete-after"
           value={values.defaultAfter}
-          disabled={save.isPending}
-          onChange={(event) => save.mutate({ defaultAfter: event.target.value as AutoTeardownChoice })}
+         
+          onChange={(event) => change({ defaultAfter: event.target.value as AutoTeardownChoice })}
         >
           {AUTO_TEARDOWN_CHOICES.map((choice) => (
             <option key={choice} value={choice}>
@@ -38,11 +33,11 @@ export function AutoTeardownSettings() {
         </select>
       </div>
       <label className="checkbox">
-        <input type="checkbox" data-testid="settings-teardown-on-quit" checked={values.teardownOnQuit} disabled={save.isPending} onChange={(event) => save.mutate({ teardownOnQuit: event.target.checked })} /> Tear down every
+        <input type="checkbox" data-testid="settings-teardown-on-quit" checked={values.teardownOnQuit} onChange={(event) => change({ teardownOnQuit: event.target.checked })} /> Tear down every
         host when the desktop app quits (it asks first and lists them)
       </label>
       <p className="hint">A forgotten exit server bills until someone notices. Each host shows a countdown; main tears it down on time even while the window is closed.</p>
-      {save.error ? <ErrorMessage error={save.error} lead="The setting could not be saved." /> : null}
+      {error ? <ErrorMessage error={error} lead="The setting could not be saved." /> : null}
     </div>
   )
 }

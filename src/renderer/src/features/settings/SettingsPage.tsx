@@ -1,13 +1,13 @@
 import { useId, useSyncExternalStore } from 'react'
-import { useMutation, useQueryClient } from '@tanstack/react-query'
 import type { WindowSettings } from '../../../../shared/contract'
-import { call, queryKeys, useAppStatus, useSettings } from '../../api'
+import { call, useAppStatus, useSettings } from '../../api'
 import { ErrorMessage } from '../../components/ErrorMessage'
 import { Section } from '../../components/Section'
 import { useTheme } from '../../hooks/useTheme'
 import { notificationPermission, requestNotificationPermission, subscribeNotificationPermission } from '../../browser/notifications'
 import { THEME_PREFERENCES, type ThemePreference } from '../../browser/theme'
 import { AutoTeardownSettings } from './AutoTeardownSettings'
+import { useSettingsSave } from './useSettingsSave'
 
 const THEME_LABELS: Record<ThemePreference, string> = { system: 'Same as the system', light: 'Light', dark: 'Dark' }
 
@@ -45,13 +45,8 @@ function AppearanceSettings() {
 function WindowSettingsCard() {
   const settings = useSettings()
   const status = useAppStatus()
-  const queryClient = useQueryClient()
   const hintId = useId()
-  const save = useMutation({
-    mutationFn: (change: Partial<WindowSettings>) => call('settings:set-window', change),
-    onSuccess: (next) => queryClient.setQueryData(queryKeys.settings, next),
-  })
-  const values = settings.data?.window
+  const { values, change, error } = useSettingsSave<WindowSettings>(settings.data?.window, (next) => call('settings:set-window', next))
   if (!values) return null
   return (
     <Section title="Desktop window" className="settings-card">
@@ -60,9 +55,8 @@ function WindowSettingsCard() {
           type="checkbox"
           data-testid="settings-keep-in-tray"
           checked={values.keepRunningInTray}
-          disabled={save.isPending}
           aria-describedby={hintId}
-          onChange={(event) => save.mutate({ keepRunningInTray: event.target.checked })}
+          onChange={(event) => change({ keepRunningInTray: event.target.checked })}
         />{' '}
         Keep Exitdesk running in the tray when the window is closed while hosts run
       </label>
@@ -70,7 +64,7 @@ function WindowSettingsCard() {
         Auto-teardown and teardown steps go on from the tray (or menu bar), which shows the running total and can delete a host.
         {status.data?.shell === 'web' ? ' This applies to the desktop app; in the browser Exitdesk runs as long as `npm run web` does.' : ''}
       </p>
-      {save.error ? <ErrorMessage error={save.error} lead="The setting could not be saved." /> : null}
+      {error ? <ErrorMessage error={error} lead="The setting could not be saved." /> : null}
     </Section>
   )
 }
