@@ -29,4 +29,22 @@ describe('mergeObservations at scale', () => {
     expect(hosts[1]).toMatchObject({ duplicateOf: 'x', phase: 'tearing-down', locator: { instanceId: '1002', attached: [] } })
     expect(hosts[1]!.id).not.toBe('x')
   })
+
+  it('gives a host found in the cloud its plan\'s list price, so the totals count what it bills, and leaves an unknown plan unpriced', () => {
+    const plans = [{ id: 's-1vcpu-512mb-10gb', label: 'Basic 512 MB', monthlyCostUsd: 4 }]
+    const priced: Observation = { ...observation(1, ['exitdesk']), plan: 's-1vcpu-512mb-10gb' }
+    const unpriced: Observation = { ...observation(2, ['exitdesk']), plan: 'g-64vcpu' }
+    const hosts: HostRecord[] = []
+    mergeObservations(hosts, account, [priced, unpriced], { gone: new Set(), now: 0, plans })
+    expect(hosts.map((h) => [h.name, h.monthlyCostUsd])).toEqual([
+      ['exit-1', 4],
+      ['exit-2', undefined],
+    ])
+    // A found host recorded without a price (an older Exitdesk) gets it at the next merge.
+    const older: HostRecord[] = []
+    mergeObservations(older, account, [priced], { gone: new Set(), now: 0 })
+    expect(older[0]!.monthlyCostUsd).toBeUndefined()
+    mergeObservations(older, account, [priced], { gone: new Set(), now: 5_000, plans })
+    expect(older[0]!.monthlyCostUsd).toBe(4)
+  })
 })

@@ -5,7 +5,7 @@
  * it did not create, so nothing billable stays hidden.
  */
 import { randomUUID } from 'node:crypto'
-import type { HostLocator } from '../../shared/domain'
+import type { HostLocator, Plan } from '../../shared/domain'
 import type { Observation } from '../clouds/types'
 import { displayState, type AccountRecord, type HostRecord } from '../store/records'
 import { hostIdFromTags, hostTag } from './tags'
@@ -22,6 +22,12 @@ export interface MergeContext {
   retired?: ReadonlySet<string>
   /** e.g. "DigitalOcean", for the sentences. */
   cloudLabel?: string
+  /**
+   * The cloud's built-in plans (its manifest): a host found in the cloud gets its plan's list
+   * price, so the totals and the tray count what it bills (the keychain's recorded price, when
+   * there is one, replaces it: ./reclaim.ts).
+   */
+  plans?: readonly Plan[]
 }
 
 export function mergeObservations(hosts: HostRecord[], account: AccountRecord, observations: Observation[], context: MergeContext): void {
@@ -62,6 +68,11 @@ export function mergeObservations(hosts: HostRecord[], account: AccountRecord, o
       host.rawStatus = observed.rawStatus
       host.ipv4 = observed.ipv4
       host.ipv6 = observed.ipv6
+      // A host found before prices were known for found hosts (or before its plan was): once.
+      if (host.discovered && host.monthlyCostUsd === undefined && observed.plan !== undefined) {
+        const price = context.plans?.find((plan) => plan.id === observed.plan)?.monthlyCostUsd
+        if (price !== undefined) host.monthlyCostUsd = price
+      }
       // No "last seen" time per host: it would rewrite the ledger at every poll (the snapshot's
       // refresh time says when the cloud was last asked).
     } else if (host.phase === 'created' && host.locator.instanceId && (gone.has(host.id) || observed?.state === 'deleted')) {
@@ -79,7 +90,7 @@ export function mergeObservations(hosts: HostRecord[], account: AccountRecord, o
     if (known.has(observed.instanceId)) continue
     const duplicate = duplicateRecord(byHostId, account, observed, context)
     const tagged = hostIdFromTags(observed.tags)
-    const record = duplicate ?? discoveredRecord(account, observed, seenAt, tagged && !byHostId.has(tagged) ? tagged : randomUUID())
+    const record = duplicate ?? discoveredRecord(account, observed, seenAt, tagged && !byHostId.has(tagged) ? tagged : randomUUID(), context.plans)
     hosts.push(record)
     byHostId.set(record.id, record)
     known.add(observed.instanceId)
@@ -107,7 +118,7 @@ function duplicateRecord(hosts: ReadonlyMap<string, HostRecord>, account: Accoun
     appendTimeline(original, context.now, 'notice', notice)
   }
   const duplicate: HostRecord = {
-    ...discoveredRecord(account, observed, seenAt, randomUUID()),
+    ...discoveredRecord(account, observed, seenAt, randomUUID(), context.plans),
     timeline: undefined,
     state: 'deleting',
     // A plain copy (spread, not structuredClone): `original` may be a ledger draft, a proxy.
@@ -136,8 +147,9 @@ function withHostTag(attached: HostLocator['attached'], hostId: string): HostLoc
  * Its Exitdesk id comes back from its per-host tag when it has one, so its keychain entries
  * and the tag itself are found again.
  */
-function discoveredRecord(account: AccountRecord, observed: Observation, seenAt: string, id: string): HostRecord {
+function discoveredRecord(account: AccountRecord, observed: Observation, seenAt: string, id: string, plans: readonly Plan[] = []): HostRecord {
   const tagged = hostIdFromTags(observed.tags)
+  const price = observed.plan === undefined ? undefined : plans.find((plan) => plan.id === observed.plan)?.monthlyCostUsd
   const locator: HostLocator = { instanceId: observed.instanceId, region: observed.region, attached: tagged ? [{ kind: 'tag', id: hostTag(tagged) }] : [] }
   return {
     id,
@@ -146,6 +158,7 @@ function discoveredRecord(account: AccountRecord, observed: Observation, seenAt:
     accountId: account.id,
     region: observed.region,
     plan: observed.plan ?? 'unknown',
+    ...(price === undefined ? {} : { monthlyCostUsd: price }),
     ipv4: observed.ipv4,
     ipv6: observed.ipv6,
     state: observed.state,

@@ -192,6 +192,7 @@ export class AccountRefresher {
   }
 
   private mergeContext(account: AccountRecord, gone: Set<string>): MergeContext {
-    return { gone, now: this.deps.clock.now(), retired: new Set(this.retired.keys()), cloudLabel: this.deps.accounts.provisioner(account.cloud).manifest.label }
+    const { manifest } = this.deps.accounts.provisioner(account.cloud)
+    return { gone, now: this.deps.clock.now(), retired: new Set(this.retired.keys()), cloudLabel: manifest.label, plans: manifest.plans }
   }
 }
