@@ -81,6 +81,8 @@ describe.skipIf(Boolean(blocked))('accessibility and screenshots of every main s
       await page.goto(app.url)
       await setTheme(page, theme)
       await page.getByTestId('host-row').nth(2).waitFor()
+      // Settled screens: every tunnel ready (no state changing while axe reads the page).
+      await expect.poll(() => page.locator('[data-testid="host-tunnel-state"][data-tunnel="ready"]').count(), { timeout: 20_000 }).toBe(3)
       const problems: Record<string, string[]> = {}
 
       problems.hosts = await seriousViolations(page)
